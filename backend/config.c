@@ -1,0 +1,991 @@
+/* config.c - postern.yaml: find it, parse it with libyaml, check it against
+ * the schema in config.h and fill a pn_config (see config.h).
+ *
+ * The YAML event stream is first built into a small tree that remembers the
+ * line:column of every node, then walked against the schema, so every error
+ * reads "file:line:column: key: what was expected, what was found". Aliases,
+ * anchors and non-string tags are refused; duplicate and unknown keys are
+ * errors (unknown ones get a "did you mean" suggestion).
+ *
+ * Search order (pn_config_load): --config PATH, $POSTERN_CONFIG,
+ * $XDG_CONFIG_HOME/postern/postern.yaml or ~/.config/postern/postern.yaml,
+ * /etc/postern/postern.yaml, else built-in defaults.
+ * POSTERN_SYSCONFDIR, when set and non-empty, replaces the directory
+ * /etc/postern (the file read is $POSTERN_SYSCONFDIR/postern.yaml). It exists
+ * only so the tests never depend on (or read) the real /etc; it is not a
+ * user-facing setting. */
+#include "config.h"
+#include "util/mem.h"
+#include "util/str.h"
+#include "util/utf8.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <yaml.h>
+
+#define MAX_CONFIG_BYTES (1024 * 1024)
+#define MAX_DEPTH 32
+#define DEFAULT_CONTROLLER "127.0.0.1:11334"
+
+/* ---- config object ---------------------------------------------------- */
+
+pn_config *pn_config_defaults(void)
+{
+    pn_config *c = pn_calloc(1, sizeof(*c));
+    c->source = pn_strdup("built-in defaults");
+    c->instance = pn_strdup("localhost");
+    c->read_only = false;
+    c->postfix_config_dir = pn_strdup("/etc/postfix");
+    c->dovecot_config_file = pn_strdup("/etc/dovecot/dovecot.conf");
+    c->rspamd_config_file = pn_strdup("/etc/rspamd/rspamd.conf");
+    c->rspamd_controller = pn_strdup(DEFAULT_CONTROLLER);
+    c->logs = pn_calloc(1, sizeof(*c->logs));
+    c->logs[0].path = pn_strdup("/var/log/mail.log");
+    c->logs[0].format = pn_strdup("syslog");
+    c->n_logs = 1;
+    c->state_db = pn_strdup("/var/lib/postern/state.db");
+    return c;
+}
+
+static void free_logs(pn_config *c)
+{
+    for (size_t i = 0; i < c->n_logs; i++) {
+        free(c->logs[i].path);
+        free(c->logs[i].format);
+    }
+    free(c->logs);
+    c->logs = NULL;
+    c->n_logs = 0;
+}
+
+static void free_vars(pn_config *c)
+{
+    for (size_t i = 0; i < c->n_rspamd_vars; i++) {
+        free(c->rspamd_vars[i].key);
+        free(c->rspamd_vars[i].value);
+    }
+    free(c->rspamd_vars);
+    c->rspamd_vars = NULL;
+    c->n_rspamd_vars = 0;
+}
+
+void pn_config_free(pn_config *c)
+{
+    if (!c)
+        return;
+    free(c->source);
+    free(c->instance);
+    free(c->postfix_config_dir);
+    free(c->dovecot_config_file);
+    free(c->rspamd_config_file);
+    free(c->rspamd_controller);
+    free_vars(c);
+    free_logs(c);
+    free(c->state_db);
+    free(c);
+}
+
+/* Replace a heap string field. */
+static void set_field(char **field, char *value)
+{
+    free(*field);
+    *field = value;
+}
+
+/* ---- YAML tree -------------------------------------------------------- */
+
+typedef enum { N_SCALAR, N_SEQ, N_MAP } node_kind;
+
+typedef struct node {
+    node_kind kind;
+    int line, col;          /* 1-based */
+    char *val;              /* scalar bytes, NUL-terminated (may contain NUL) */
+    size_t len;
+    bool plain;             /* unquoted scalar */
+    struct node **kids;     /* seq: items; map: key0, value0, key1, value1 ... */
+    size_t n, cap;
+} node;
+
+typedef struct parser {
+    yaml_parser_t yp;
+    const char *name;
+    pn_err *err;
+} parser;
+
+static void node_free(node *n)
+{
+    if (!n)
+        return;
+    for (size_t i = 0; i < n->n; i++)
+        node_free(n->kids[i]);
+    free(n->kids);
+    free(n->val);
+    free(n);
+}
+
+static void node_add(node *parent, node *kid)
+{
+    if (parent->n == parent->cap) {
+        parent->cap = parent->cap ? parent->cap * 2 : 8;
+        parent->kids = pn_realloc(parent->kids, parent->cap * sizeof(*parent->kids));
+    }
+    parent->kids[parent->n++] = kid;
+}
+
+static bool err_at_line(parser *p, int line, int col, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static bool err_at_line(parser *p, int line, int col, const char *fmt, ...)
+{
+    pn_str s = PN_STR_INIT;
+    pn_str_appendf(&s, "%s:%d:%d: ", p->name, line, col);
+    va_list ap;
+    va_start(ap, fmt);
+    pn_str_vappendf(&s, fmt, ap);
+    va_end(ap);
+    pn_err_set(p->err, PN_E_CONFIG, "%s", pn_str_cstr(&s));
+    pn_str_free(&s);
+    return false;
+}
+
+#define err_at(p, n, ...) err_at_line((p), (n)->line, (n)->col, __VA_ARGS__)
+
+static bool syntax_error(parser *p)
+{
+    yaml_parser_t *y = &p->yp;
+    if (y->error == YAML_MEMORY_ERROR) {
+        fprintf(stderr, "postern: out of memory parsing %s\n", p->name);
+        abort();
+    }
+    const char *problem = y->problem ? y->problem : "unknown problem";
+    if (y->error == YAML_READER_ERROR) {
+        if (y->problem_value != -1)
+            return pn_err_set(p->err, PN_E_CONFIG, "%s: invalid text at byte %zu: %s (#%X)",
+                              p->name, y->problem_offset, problem, (unsigned)y->problem_value);
+        return pn_err_set(p->err, PN_E_CONFIG, "%s: invalid text at byte %zu: %s",
+                          p->name, y->problem_offset, problem);
+    }
+    if (y->context)
+        return err_at_line(p, (int)y->problem_mark.line + 1, (int)y->problem_mark.column + 1,
+                           "YAML syntax error: %s (%s at line %d column %d)", problem, y->context,
+                           (int)y->context_mark.line + 1, (int)y->context_mark.column + 1);
+    return err_at_line(p, (int)y->problem_mark.line + 1, (int)y->problem_mark.column + 1,
+                       "YAML syntax error: %s", problem);
+}
+
+static bool next_event(parser *p, yaml_event_t *ev)
+{
+    if (!yaml_parser_parse(&p->yp, ev))
+        return syntax_error(p);
+    return true;
+}
+
+static node *node_new(node_kind kind, const yaml_event_t *ev)
+{
+    node *n = pn_calloc(1, sizeof(*n));
+    n->kind = kind;
+    n->line = (int)ev->start_mark.line + 1;
+    n->col = (int)ev->start_mark.column + 1;
+    return n;
+}
+
+static bool check_anchor_tag(parser *p, const yaml_event_t *ev, const yaml_char_t *anchor,
+                             const yaml_char_t *tag, bool *forced_string)
+{
+    int line = (int)ev->start_mark.line + 1, col = (int)ev->start_mark.column + 1;
+    if (anchor)
+        return err_at_line(p, line, col, "YAML anchors (&%s) are not supported in postern.yaml",
+                           (const char *)anchor);
+    if (tag) {
+        if (forced_string && !strcmp((const char *)tag, YAML_STR_TAG)) {
+            *forced_string = true;
+            return true;
+        }
+        return err_at_line(p, line, col, "YAML tags (%s) are not supported in postern.yaml",
+                           (const char *)tag);
+    }
+    return true;
+}
+
+/* Build the node that starts with *ev (consumed). */
+static node *build(parser *p, yaml_event_t *ev, int depth)
+{
+    node *n = NULL;
+    if (depth > MAX_DEPTH) {
+        err_at_line(p, (int)ev->start_mark.line + 1, (int)ev->start_mark.column + 1,
+                    "nested more than %d levels deep", MAX_DEPTH);
+        yaml_event_delete(ev);
+        return NULL;
+    }
+    switch (ev->type) {
+    case YAML_SCALAR_EVENT: {
+        bool forced = false;
+        if (!check_anchor_tag(p, ev, ev->data.scalar.anchor, ev->data.scalar.tag, &forced))
+            break;
+        n = node_new(N_SCALAR, ev);
+        n->len = ev->data.scalar.length;
+        n->val = pn_malloc(n->len + 1);
+        memcpy(n->val, ev->data.scalar.value, n->len);
+        n->val[n->len] = '\0';
+        n->plain = !forced && ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+        break;
+    }
+    case YAML_ALIAS_EVENT:
+        err_at_line(p, (int)ev->start_mark.line + 1, (int)ev->start_mark.column + 1,
+                    "YAML aliases (*%s) are not supported in postern.yaml",
+                    (const char *)ev->data.alias.anchor);
+        break;
+    case YAML_SEQUENCE_START_EVENT:
+    case YAML_MAPPING_START_EVENT: {
+        bool seq = ev->type == YAML_SEQUENCE_START_EVENT;
+        if (!check_anchor_tag(p, ev,
+                              seq ? ev->data.sequence_start.anchor : ev->data.mapping_start.anchor,
+                              seq ? ev->data.sequence_start.tag : ev->data.mapping_start.tag,
+                              NULL))
+            break;
+        n = node_new(seq ? N_SEQ : N_MAP, ev);
+        yaml_event_type_t end = seq ? YAML_SEQUENCE_END_EVENT : YAML_MAPPING_END_EVENT;
+        for (;;) {
+            yaml_event_t kid_ev;
+            if (!next_event(p, &kid_ev)) {
+                node_free(n);
+                n = NULL;
+                break;
+            }
+            if (kid_ev.type == end) {
+                yaml_event_delete(&kid_ev);
+                break;
+            }
+            node *kid = build(p, &kid_ev, depth + 1);
+            if (!kid) {
+                node_free(n);
+                n = NULL;
+                break;
+            }
+            node_add(n, kid);
+        }
+        break;
+    }
+    default:
+        err_at_line(p, (int)ev->start_mark.line + 1, (int)ev->start_mark.column + 1,
+                    "unexpected YAML event %d", (int)ev->type);
+        break;
+    }
+    yaml_event_delete(ev);
+    return n;
+}
+
+/* Parse the whole stream into one document root. Sets *empty for a stream
+ * without a document. */
+static node *build_document(parser *p, bool *empty)
+{
+    yaml_event_t ev;
+    *empty = false;
+    if (!next_event(p, &ev))
+        return NULL;
+    yaml_event_type_t t = ev.type;
+    yaml_event_delete(&ev);
+    if (t != YAML_STREAM_START_EVENT)
+        return err_at_line(p, 1, 1, "YAML stream does not start properly"), NULL;
+
+    if (!next_event(p, &ev))
+        return NULL;
+    if (ev.type == YAML_STREAM_END_EVENT) {
+        yaml_event_delete(&ev);
+        *empty = true;
+        return NULL;
+    }
+    yaml_event_delete(&ev);  /* DOCUMENT_START */
+
+    if (!next_event(p, &ev))
+        return NULL;
+    node *root = build(p, &ev, 0);
+    if (!root)
+        return NULL;
+
+    if (!next_event(p, &ev)) {  /* DOCUMENT_END */
+        node_free(root);
+        return NULL;
+    }
+    yaml_event_delete(&ev);
+    if (!next_event(p, &ev)) {
+        node_free(root);
+        return NULL;
+    }
+    if (ev.type != YAML_STREAM_END_EVENT) {
+        err_at_line(p, (int)ev.start_mark.line + 1, (int)ev.start_mark.column + 1,
+                    "only one YAML document is allowed in postern.yaml");
+        yaml_event_delete(&ev);
+        node_free(root);
+        return NULL;
+    }
+    yaml_event_delete(&ev);
+    return root;
+}
+
+/* ---- schema helpers --------------------------------------------------- */
+
+static bool is_null(const node *n)
+{
+    if (!n)
+        return true;
+    if (n->kind != N_SCALAR || !n->plain)
+        return false;
+    return n->len == 0 || !strcmp(n->val, "~") || !strcmp(n->val, "null") ||
+           !strcmp(n->val, "Null") || !strcmp(n->val, "NULL");
+}
+
+/* Append 'text' quoted for a message: control characters escaped, long
+ * values cut at a UTF-8 boundary. */
+static void append_quoted(pn_str *out, const char *s, size_t len)
+{
+    const size_t max = 60;
+    bool cut = false;
+    if (len > max) {
+        len = max;
+        while (len > 0 && ((unsigned char)s[len] & 0xC0) == 0x80)
+            len--;
+        cut = true;
+    }
+    pn_str_appendc(out, '\'');
+    for (size_t i = 0; i < len;) {
+        uint32_t cp;
+        bool valid;
+        size_t k = pn_utf8_decode(s + i, len - i, &cp, &valid);
+        if (!valid)
+            pn_str_appendf(out, "\\x%02X", (unsigned char)s[i]);
+        else if (cp == '\n')
+            pn_str_append(out, "\\n");
+        else if (cp == '\r')
+            pn_str_append(out, "\\r");
+        else if (cp == '\t')
+            pn_str_append(out, "\\t");
+        else if (pn_utf8_is_unsafe(cp))
+            pn_str_appendf(out, "\\u%04X", (unsigned)cp);
+        else
+            pn_str_appendn(out, s + i, k);
+        i += k;
+    }
+    if (cut)
+        pn_str_append(out, "...");
+    pn_str_appendc(out, '\'');
+}
+
+/* What a node is, for "found ..." in messages. */
+static const char *describe(const node *n, pn_str *buf)
+{
+    pn_str_reset(buf);
+    if (is_null(n))
+        pn_str_append(buf, "nothing");
+    else if (n->kind == N_MAP)
+        pn_str_append(buf, "a mapping");
+    else if (n->kind == N_SEQ)
+        pn_str_append(buf, "a sequence");
+    else
+        append_quoted(buf, n->val, n->len);
+    return pn_str_cstr(buf);
+}
+
+static bool expected(parser *p, const node *n, const char *path, const char *what)
+{
+    pn_str d = PN_STR_INIT;
+    err_at(p, n, "%s: expected %s, found %s", path, what, describe(n, &d));
+    pn_str_free(&d);
+    return false;
+}
+
+/* The first control or other terminal-unsafe character, for the message. */
+static bool check_clean(parser *p, const node *n, const char *path, const char *s, size_t len)
+{
+    for (size_t i = 0; i < len;) {
+        uint32_t cp;
+        bool valid;
+        size_t k = pn_utf8_decode(s + i, len - i, &cp, &valid);
+        if (!valid)
+            return err_at(p, n, "%s: invalid UTF-8", path);
+        if (pn_utf8_is_unsafe(cp)) {
+            const char *name = cp == '\n' ? "LF (newline)" : cp == '\r' ? "CR (carriage return)"
+                             : cp == '\t' ? "TAB" : cp == 0 ? "NUL" : NULL;
+            if (name)
+                return err_at(p, n, "%s: control characters are not allowed, found %s", path, name);
+            return err_at(p, n, "%s: control characters are not allowed, found U+%04X", path,
+                          (unsigned)cp);
+        }
+        i += k;
+    }
+    return true;
+}
+
+static bool get_string(parser *p, const node *n, const char *path, bool allow_empty, char **out)
+{
+    if (n->kind != N_SCALAR || is_null(n))
+        return expected(p, n, path, "a string");
+    if (!allow_empty && n->len == 0)
+        return err_at(p, n, "%s: must not be empty", path);
+    if (!check_clean(p, n, path, n->val, n->len))
+        return false;
+    *out = pn_strdup(n->val);
+    return true;
+}
+
+static bool get_path(parser *p, const node *n, const char *path, char **out)
+{
+    if (n->kind != N_SCALAR || is_null(n))
+        return expected(p, n, path, "an absolute path");
+    if (!check_clean(p, n, path, n->val, n->len))
+        return false;
+    if (n->val[0] != '/') {
+        pn_str d = PN_STR_INIT;
+        err_at(p, n, "%s: must be an absolute path (starting with /), found %s", path,
+               describe(n, &d));
+        pn_str_free(&d);
+        return false;
+    }
+    *out = pn_strdup(n->val);
+    return true;
+}
+
+static bool get_bool(parser *p, const node *n, const char *path, bool *out)
+{
+    if (n->kind == N_SCALAR && n->plain) {
+        if (!strcmp(n->val, "true") || !strcmp(n->val, "True") || !strcmp(n->val, "TRUE")) {
+            *out = true;
+            return true;
+        }
+        if (!strcmp(n->val, "false") || !strcmp(n->val, "False") || !strcmp(n->val, "FALSE")) {
+            *out = false;
+            return true;
+        }
+    }
+    if (n->kind == N_SCALAR && !n->plain) {
+        pn_str d = PN_STR_INIT;
+        err_at(p, n, "%s: expected a boolean (true/false), found a quoted string %s", path,
+               describe(n, &d));
+        pn_str_free(&d);
+        return false;
+    }
+    return expected(p, n, path, "a boolean (true/false)");
+}
+
+/* Optimal string alignment distance (edits incl. adjacent transpositions). */
+static size_t edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 64 || lb > 64)
+        return SIZE_MAX;
+    size_t d[65][65];
+    for (size_t i = 0; i <= la; i++)
+        d[i][0] = i;
+    for (size_t j = 0; j <= lb; j++)
+        d[0][j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        for (size_t j = 1; j <= lb; j++) {
+            size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+            size_t v = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < v)
+                v = d[i][j - 1] + 1;
+            if (d[i - 1][j - 1] + cost < v)
+                v = d[i - 1][j - 1] + cost;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+                d[i - 2][j - 2] + 1 < v)
+                v = d[i - 2][j - 2] + 1;
+            d[i][j] = v;
+        }
+    }
+    return d[la][lb];
+}
+
+static const char *suggest(const char *key, const char *const *known)
+{
+    const char *best = NULL;
+    size_t best_d = SIZE_MAX;
+    for (size_t i = 0; known[i]; i++) {
+        size_t len = strlen(known[i]);
+        size_t limit = len <= 3 ? 1 : len <= 6 ? 2 : 3;
+        size_t d = edit_distance(key, known[i]);
+        if (d <= limit && d < best_d) {
+            best = known[i];
+            best_d = d;
+        }
+    }
+    return best;
+}
+
+/* Keys must be non-empty clean strings without duplicates; when known is
+ * given, only those keys are allowed. where is NULL at the top level. */
+static bool check_keys(parser *p, const node *map, const char *where, const char *const *known)
+{
+    for (size_t i = 0; i + 1 < map->n; i += 2) {
+        const node *k = map->kids[i];
+        if (k->kind != N_SCALAR)
+            return err_at(p, k, "%s%skeys must be plain strings, found %s",
+                          where ? where : "", where ? ": " : "",
+                          k->kind == N_MAP ? "a mapping" : "a sequence");
+        pn_str d = PN_STR_INIT;
+        const char *label = where ? where : "key";
+        if (k->len == 0 || strlen(k->val) != k->len) {
+            err_at(p, k, "%s: invalid key %s", label, describe(k, &d));
+            pn_str_free(&d);
+            return false;
+        }
+        if (!check_clean(p, k, label, k->val, k->len))
+            return false;
+        if (known) {
+            bool ok = false;
+            for (size_t j = 0; known[j] && !ok; j++)
+                ok = !strcmp(k->val, known[j]);
+            if (!ok) {
+                pn_str msg = PN_STR_INIT;
+                pn_str_append(&msg, "unknown key ");
+                append_quoted(&msg, k->val, k->len);
+                if (where)
+                    pn_str_appendf(&msg, " in %s", where);
+                const char *s = suggest(k->val, known);
+                if (s) {
+                    pn_str_appendf(&msg, " (did you mean '%s'?)", s);
+                } else {
+                    pn_str_append(&msg, " (known keys:");
+                    for (size_t j = 0; known[j]; j++)
+                        pn_str_appendf(&msg, "%s %s", j ? "," : "", known[j]);
+                    pn_str_append(&msg, ")");
+                }
+                err_at(p, k, "%s", pn_str_cstr(&msg));
+                pn_str_free(&msg);
+                pn_str_free(&d);
+                return false;
+            }
+        }
+        for (size_t j = 0; j < i; j += 2) {
+            const node *prev = map->kids[j];
+            if (prev->len == k->len && !memcmp(prev->val, k->val, k->len)) {
+                err_at(p, k, "duplicate key %s%s%s (first at line %d column %d)",
+                       describe(k, &d), where ? " in " : "", where ? where : "",
+                       prev->line, prev->col);
+                pn_str_free(&d);
+                return false;
+            }
+        }
+        pn_str_free(&d);
+    }
+    return true;
+}
+
+static const node *lookup(const node *map, const char *key)
+{
+    for (size_t i = 0; i + 1 < map->n; i += 2)
+        if (!strcmp(map->kids[i]->val, key))
+            return map->kids[i + 1];
+    return NULL;
+}
+
+/* A section mapping: absent or empty means "all defaults". */
+static bool section(parser *p, const node *root, const char *name, const char *const *known,
+                    const node **out)
+{
+    const node *n = lookup(root, name);
+    *out = NULL;
+    if (!n || is_null(n))
+        return true;
+    if (n->kind != N_MAP)
+        return expected(p, n, name, "a mapping");
+    if (!check_keys(p, n, name, known))
+        return false;
+    *out = n;
+    return true;
+}
+
+/* host:port with port 1-65535; host is a name, IPv4 or [IPv6]. */
+static bool check_controller(parser *p, const node *n, const char *path, const char *v)
+{
+    const char *colon, *host = v;
+    size_t hlen;
+    if (v[0] == '[') {
+        const char *close = strchr(v, ']');
+        if (!close || close[1] != ':')
+            goto bad;
+        host = v + 1;
+        hlen = (size_t)(close - host);
+        colon = close + 1;
+        for (size_t i = 0; i < hlen; i++)
+            if (!strchr("0123456789abcdefABCDEF:.", host[i]))
+                goto bad;
+    } else {
+        colon = strrchr(v, ':');
+        if (!colon)
+            goto bad;
+        hlen = (size_t)(colon - v);
+        for (size_t i = 0; i < hlen; i++) {
+            char c = host[i];
+            if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                  c == '.' || c == '-' || c == '_'))
+                goto bad;
+        }
+    }
+    if (hlen == 0)
+        goto bad;
+    const char *port = colon + 1;
+    size_t plen = strlen(port);
+    if (plen == 0 || plen > 5 || strspn(port, "0123456789") != plen)
+        goto bad;
+    long num = strtol(port, NULL, 10);
+    if (num < 1 || num > 65535) {
+        pn_str d = PN_STR_INIT;
+        err_at(p, n, "%s: port must be 1-65535, found %s", path, describe(n, &d));
+        pn_str_free(&d);
+        return false;
+    }
+    return true;
+bad:
+    return expected(p, n, path, "host:port (e.g. 127.0.0.1:11334 or [::1]:11334)");
+}
+
+static bool valid_var_name(const char *s)
+{
+    if (!*s || (*s >= '0' && *s <= '9'))
+        return false;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+              *s == '_'))
+            return false;
+    return true;
+}
+
+static const char *const log_formats[] = {"syslog", "rfc3339", "rspamd", "journal-json", NULL};
+
+static bool parse_log(parser *p, const node *item, size_t idx, pn_log_source *out)
+{
+    static const char *const known[] = {"path", "format", NULL};
+    char where[48];
+    snprintf(where, sizeof(where), "logs[%zu]", idx);
+    char sub[64];
+
+    if (item->kind == N_SCALAR && !is_null(item)) {
+        out->format = pn_strdup("syslog");
+        return get_path(p, item, where, &out->path);
+    }
+    if (item->kind != N_MAP)
+        return expected(p, item, where, "a path or a mapping with path and format");
+    if (!check_keys(p, item, where, known))
+        return false;
+    const node *path = lookup(item, "path");
+    if (!path)
+        return err_at(p, item, "%s: missing key 'path'", where);
+    snprintf(sub, sizeof(sub), "%s.path", where);
+    if (!get_path(p, path, sub, &out->path))
+        return false;
+    const node *fmt = lookup(item, "format");
+    if (!fmt) {
+        out->format = pn_strdup("syslog");
+        return true;
+    }
+    snprintf(sub, sizeof(sub), "%s.format", where);
+    for (size_t i = 0; log_formats[i]; i++) {
+        if (fmt->kind == N_SCALAR && !strcmp(fmt->val, log_formats[i]) &&
+            strlen(fmt->val) == fmt->len) {
+            out->format = pn_strdup(log_formats[i]);
+            return true;
+        }
+    }
+    return expected(p, fmt, sub, "one of syslog, rfc3339, rspamd, journal-json");
+}
+
+static bool parse_logs(parser *p, const node *n, pn_config *c)
+{
+    if (n->kind != N_SEQ) {
+        if (is_null(n))
+            return err_at(p, n, "logs: expected a sequence, found nothing "
+                                "(write 'logs: []' for no log files)");
+        return expected(p, n, "logs", "a sequence");
+    }
+    free_logs(c);
+    c->logs = pn_calloc(n->n ? n->n : 1, sizeof(*c->logs));
+    for (size_t i = 0; i < n->n; i++) {
+        if (!parse_log(p, n->kids[i], i, &c->logs[i])) {
+            c->n_logs = i + 1;  /* free what was filled */
+            return false;
+        }
+        c->n_logs = i + 1;
+        for (size_t j = 0; j < i; j++)
+            if (!strcmp(c->logs[j].path, c->logs[i].path))
+                return err_at(p, n->kids[i], "logs[%zu]: '%s' is already listed as logs[%zu]",
+                              i, c->logs[i].path, j);
+    }
+    return true;
+}
+
+static bool parse_vars(parser *p, const node *n, pn_config *c)
+{
+    if (is_null(n))
+        return true;
+    if (n->kind != N_MAP)
+        return expected(p, n, "rspamd.vars", "a mapping of NAME: VALUE");
+    if (!check_keys(p, n, "rspamd.vars", NULL))
+        return false;
+    free_vars(c);
+    size_t count = n->n / 2;
+    c->rspamd_vars = pn_calloc(count ? count : 1, sizeof(*c->rspamd_vars));
+    for (size_t i = 0; i < count; i++) {
+        const node *k = n->kids[2 * i], *v = n->kids[2 * i + 1];
+        if (!valid_var_name(k->val)) {
+            pn_str d = PN_STR_INIT;
+            err_at(p, k, "rspamd.vars: %s is not a valid variable name "
+                         "(letters, digits and _, not starting with a digit)", describe(k, &d));
+            pn_str_free(&d);
+            return false;
+        }
+        char *path = pn_sprintf("rspamd.vars.%s", k->val);
+        char *value = NULL;
+        bool ok = get_string(p, v, path, true, &value);
+        free(path);
+        if (!ok)
+            return false;
+        c->rspamd_vars[i].key = pn_strdup(k->val);
+        c->rspamd_vars[i].value = value;
+        c->n_rspamd_vars = i + 1;
+    }
+    return true;
+}
+
+static bool apply(parser *p, const node *root, pn_config *c)
+{
+    static const char *const top[] = {"instance", "read_only", "postfix", "dovecot", "rspamd",
+                                      "logs", "state_db", "hosts", NULL};
+    static const char *const postfix_keys[] = {"config_dir", NULL};
+    static const char *const dovecot_keys[] = {"config_file", NULL};
+    static const char *const rspamd_keys[] = {"config_file", "controller", "vars", NULL};
+    const node *n, *sec;
+    char *s;
+
+    if (root->kind != N_MAP) {
+        pn_str d = PN_STR_INIT;
+        err_at(p, root, "expected a mapping of settings at the top level, found %s",
+               describe(root, &d));
+        pn_str_free(&d);
+        return false;
+    }
+    if (!check_keys(p, root, NULL, top))
+        return false;
+
+    if ((n = lookup(root, "instance"))) {
+        if (!get_string(p, n, "instance", false, &s))
+            return false;
+        set_field(&c->instance, s);
+    }
+    if ((n = lookup(root, "read_only")) && !get_bool(p, n, "read_only", &c->read_only))
+        return false;
+
+    if (!section(p, root, "postfix", postfix_keys, &sec))
+        return false;
+    if (sec && (n = lookup(sec, "config_dir"))) {
+        if (!get_path(p, n, "postfix.config_dir", &s))
+            return false;
+        set_field(&c->postfix_config_dir, s);
+    }
+
+    if (!section(p, root, "dovecot", dovecot_keys, &sec))
+        return false;
+    if (sec && (n = lookup(sec, "config_file"))) {
+        if (!get_path(p, n, "dovecot.config_file", &s))
+            return false;
+        set_field(&c->dovecot_config_file, s);
+    }
+
+    if (!section(p, root, "rspamd", rspamd_keys, &sec))
+        return false;
+    if (sec && (n = lookup(sec, "config_file"))) {
+        if (!get_path(p, n, "rspamd.config_file", &s))
+            return false;
+        set_field(&c->rspamd_config_file, s);
+    }
+    if (sec && (n = lookup(sec, "controller"))) {
+        if (!get_string(p, n, "rspamd.controller", false, &s))
+            return false;
+        if (!check_controller(p, n, "rspamd.controller", s)) {
+            free(s);
+            return false;
+        }
+        set_field(&c->rspamd_controller, s);
+    }
+    if (sec && (n = lookup(sec, "vars")) && !parse_vars(p, n, c))
+        return false;
+
+    if ((n = lookup(root, "logs")) && !parse_logs(p, n, c))
+        return false;
+
+    if ((n = lookup(root, "state_db"))) {
+        if (!get_path(p, n, "state_db", &s))
+            return false;
+        set_field(&c->state_db, s);
+    }
+
+    if ((n = lookup(root, "hosts")) && !is_null(n) &&
+        !((n->kind == N_SEQ || n->kind == N_MAP) && n->n == 0))
+        return err_at(p, n, "hosts: remote hosts are not supported yet");
+    return true;
+}
+
+/* ---- entry points ----------------------------------------------------- */
+
+pn_config *pn_config_parse(const char *name, const char *text, size_t len, pn_err *err)
+{
+    parser p;
+    memset(&p, 0, sizeof(p));
+    p.name = name ? name : "postern.yaml";
+    p.err = err;
+    if (!yaml_parser_initialize(&p.yp)) {
+        fprintf(stderr, "postern: out of memory initialising the YAML parser\n");
+        abort();
+    }
+    yaml_parser_set_input_string(&p.yp, (const unsigned char *)(text ? text : ""),
+                                 text ? len : 0);
+    bool empty = false;
+    node *root = build_document(&p, &empty);
+    yaml_parser_delete(&p.yp);
+    if (!root) {
+        if (empty)
+            pn_err_set(err, PN_E_CONFIG, "%s: empty configuration", p.name);
+        return NULL;
+    }
+    if (is_null(root)) {
+        pn_err_set(err, PN_E_CONFIG, "%s: empty configuration", p.name);
+        node_free(root);
+        return NULL;
+    }
+
+    pn_config *c = pn_config_defaults();
+    set_field(&c->source, pn_strdup(p.name));
+    bool ok = apply(&p, root, c);
+    node_free(root);
+    if (!ok) {
+        pn_config_free(c);
+        return NULL;
+    }
+    return c;
+}
+
+pn_config *pn_config_load_file(const char *path, pn_err *err)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) {
+        pn_err_set(err, errno == ENOENT ? PN_E_NOTFOUND : PN_E_IO, "cannot read %s: %s", path,
+                   strerror(errno));
+        return NULL;
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        pn_err_set(err, PN_E_IO, "cannot read %s: %s", path, strerror(errno));
+        close(fd);
+        return NULL;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        pn_err_set(err, PN_E_IO, "cannot read %s: not a regular file", path);
+        close(fd);
+        return NULL;
+    }
+    if (st.st_size > MAX_CONFIG_BYTES) {
+        pn_err_set(err, PN_E_CONFIG, "%s: too large (%lld bytes, at most %d)", path,
+                   (long long)st.st_size, MAX_CONFIG_BYTES);
+        close(fd);
+        return NULL;
+    }
+    pn_str buf = PN_STR_INIT;
+    char chunk[8192];
+    for (;;) {
+        ssize_t r = read(fd, chunk, sizeof(chunk));
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            pn_err_set(err, PN_E_IO, "cannot read %s: %s", path, strerror(errno));
+            pn_str_free(&buf);
+            close(fd);
+            return NULL;
+        }
+        if (r == 0)
+            break;
+        pn_str_appendn(&buf, chunk, (size_t)r);
+        if (buf.len > MAX_CONFIG_BYTES) {
+            pn_err_set(err, PN_E_CONFIG, "%s: too large (more than %d bytes)", path,
+                       MAX_CONFIG_BYTES);
+            pn_str_free(&buf);
+            close(fd);
+            return NULL;
+        }
+    }
+    close(fd);
+    pn_config *c = pn_config_parse(path, pn_str_cstr(&buf), buf.len, err);
+    pn_str_free(&buf);
+    return c;
+}
+
+/* Try one search location. Returns true when the search should stop: *out
+ * holds the config, or NULL with err set. A missing optional file returns
+ * false (keep looking). */
+static bool try_candidate(const char *path, const char *origin, bool must_exist,
+                          pn_config **out, pn_err *err)
+{
+    struct stat st;
+    *out = NULL;
+    if (stat(path, &st) != 0) {
+        int e = errno;
+        if (!must_exist && (e == ENOENT || e == ENOTDIR))
+            return false;
+        if (origin)
+            pn_err_set(err, e == ENOENT ? PN_E_NOTFOUND : PN_E_IO, "%s%s: %s", origin, path,
+                       strerror(e));
+        else
+            pn_err_set(err, e == ENOENT ? PN_E_NOTFOUND : PN_E_IO, "cannot read %s: %s", path,
+                       strerror(e));
+        return true;
+    }
+    *out = pn_config_load_file(path, err);
+    return true;
+}
+
+pn_config *pn_config_load(const char *explicit_path, pn_err *err)
+{
+    pn_config *c = NULL;
+    if (explicit_path) {
+        if (!*explicit_path) {
+            pn_err_set(err, PN_E_INVALID, "--config: the path is empty");
+            return NULL;
+        }
+        try_candidate(explicit_path, "--config ", true, &c, err);
+        return c;
+    }
+
+    const char *env = getenv("POSTERN_CONFIG");
+    if (env && *env) {
+        try_candidate(env, "POSTERN_CONFIG=", true, &c, err);
+        return c;
+    }
+
+    /* XDG: a relative $XDG_CONFIG_HOME is invalid and ignored. */
+    char *user = NULL;
+    const char *xdg = getenv("XDG_CONFIG_HOME");
+    const char *home = getenv("HOME");
+    if (xdg && xdg[0] == '/')
+        user = pn_sprintf("%s/postern/postern.yaml", xdg);
+    else if (home && *home)
+        user = pn_sprintf("%s/.config/postern/postern.yaml", home);
+    if (user) {
+        bool stop = try_candidate(user, NULL, false, &c, err);
+        free(user);
+        if (stop)
+            return c;
+    }
+
+    const char *sysconf = getenv("POSTERN_SYSCONFDIR");  /* tests only, see the top */
+    char *sys = pn_sprintf("%s/postern.yaml", sysconf && *sysconf ? sysconf : "/etc/postern");
+    bool stop = try_candidate(sys, NULL, false, &c, err);
+    free(sys);
+    if (stop)
+        return c;
+
+    return pn_config_defaults();
+}

@@ -1,0 +1,60 @@
+/* config.h - postern.yaml: which instance postern manages and where its parts live.
+ *
+ * Search order (first found wins, no merging): --config PATH, $POSTERN_CONFIG,
+ * $XDG_CONFIG_HOME/postern/postern.yaml (or ~/.config/postern/postern.yaml),
+ * /etc/postern/postern.yaml, else built-in defaults for a stock Debian host
+ * (/etc/postfix, /etc/dovecot/dovecot.conf, /etc/rspamd/rspamd.conf,
+ * /var/log/mail.log, state DB under /var/lib/postern).
+ *
+ * Schema (unknown keys are errors, reported with file:line:column):
+ *   instance: NAME
+ *   read_only: BOOL
+ *   postfix:  { config_dir: DIR }
+ *   dovecot:  { config_file: FILE }
+ *   rspamd:   { config_file: FILE, controller: HOST:PORT, vars: { NAME: VALUE, ... } }
+ *   logs:     [ PATH | { path: PATH, format: syslog|rfc3339|rspamd|journal-json } ... ]
+ *   state_db: FILE
+ *   hosts:    reserved for remote hosts (later) */
+#ifndef PN_CONFIG_H
+#define PN_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "util/err.h"
+
+typedef struct pn_kv {
+    char *key;
+    char *value;
+} pn_kv;
+
+typedef struct pn_log_source {
+    char *path;
+    char *format;     /* "syslog" (default), "rfc3339", "rspamd", "journal-json" */
+} pn_log_source;
+
+typedef struct pn_config {
+    char *source;             /* file it came from, or "built-in defaults" */
+    char *instance;           /* display name */
+    bool read_only;
+    char *postfix_config_dir;
+    char *dovecot_config_file;
+    char *rspamd_config_file;
+    char *rspamd_controller;  /* host:port, may be NULL */
+    pn_kv *rspamd_vars;
+    size_t n_rspamd_vars;
+    pn_log_source *logs;
+    size_t n_logs;
+    char *state_db;
+} pn_config;
+
+/* Load following the search order; explicit_path (from --config) may be NULL. */
+pn_config *pn_config_load(const char *explicit_path, pn_err *err);
+/* Load exactly this file. */
+pn_config *pn_config_load_file(const char *path, pn_err *err);
+/* Parse YAML text (name is used in error messages). */
+pn_config *pn_config_parse(const char *name, const char *text, size_t len, pn_err *err);
+pn_config *pn_config_defaults(void);
+void pn_config_free(pn_config *cfg);
+
+#endif
