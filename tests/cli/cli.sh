@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# cli.sh - the CLI contract: version, help, exit codes (0 ok, 1 failure,
+# 2 usage), one-line errors on stderr, --config and the search order,
+# configuration errors with file:line:column, --json validity. TAP output.
+set -uo pipefail
+bin=${POSTERN_BIN:?POSTERN_BIN must name the postern binary}
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+n=0; failed=0
+ok() { n=$((n+1)); echo "ok $n - $1"; }
+notok() { n=$((n+1)); failed=$((failed+1)); echo "not ok $n - $1"; sed 's/^/# /' "$tmp/out" "$tmp/err" 2>/dev/null | head -30; }
+# expect RC DESC -- ARGS...: run postern with a clean environment, check the exit code
+expect() {
+  local want=$1 desc=$2; shift 3
+  env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$tmp/home" POSTERN_SYSCONFDIR="$tmp/etc" \
+    ${EXTRA_ENV:-} "$bin" "$@" >"$tmp/out" 2>"$tmp/err"
+  local rc=$?
+  if [ "$rc" -eq "$want" ]; then ok "$desc (exit $rc)"; else echo "# got exit $rc, want $want" >>"$tmp/err"; notok "$desc"; fi
+}
+has() { if grep -Eq "$2" "$tmp/$1"; then ok "$3"; else notok "$3"; fi; }
+mkdir -p "$tmp/home" "$tmp/etc"
+
+expect 0 "--version" -- --version
+has out '^postern [0-9]+\.[0-9]+\.[0-9]+$' "--version prints the version"
+expect 0 "--help" -- --help
+has out 'Exit status: 0 success, 1 failure' "help documents exit codes"
+has out '^  doctor ' "help lists doctor"
+expect 0 "help doctor" -- help doctor
+has out '^usage: postern doctor' "help doctor shows its usage"
+expect 2 "unknown command is a usage error" -- frobnicate
+has err "^postern: unknown command 'frobnicate' \(see 'postern help'\)$" "unknown command: one line naming it"
+expect 2 "unknown option for a noun" -- doctor --bogus
+has err "^postern: doctor: unknown option '--bogus' \(see 'postern help doctor'\)$" "unknown option: one line naming noun and option"
+expect 2 "help for an unknown command" -- help nope
+expect 2 "--config without a file" -- --config
+
+# Configuration through --config, $POSTERN_CONFIG, XDG, system dir, defaults.
+cat >"$tmp/a.yaml" <<YAML
+instance: alpha
+postfix:
+  config_dir: /nonexistent/pf
+logs:
+  - path: /nonexistent/maillog
+    format: rfc3339
+state_db: $tmp/state.db
+YAML
+expect 0 "config show with --config" -- --config "$tmp/a.yaml" config show
+has out '^instance: +alpha$' "config show names the instance"
+has out 'logs\[0\]: +/nonexistent/maillog \(rfc3339\)' "config show lists log sources"
+expect 0 "config show --json" -- --config "$tmp/a.yaml" config show --json
+if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["instance"]=="alpha" and d["logs"][0]["format"]=="rfc3339"' "$tmp/out"; then ok "config --json is valid and exact"; else notok "config --json is valid and exact"; fi
+EXTRA_ENV="POSTERN_CONFIG=$tmp/a.yaml" expect 0 "POSTERN_CONFIG is honoured" -- config path
+has out "^$tmp/a.yaml$" "config path names the POSTERN_CONFIG file"
+mkdir -p "$tmp/home/.config/postern"; sed 's/alpha/beta/' "$tmp/a.yaml" >"$tmp/home/.config/postern/postern.yaml"
+expect 0 "user config under ~/.config" -- config show
+has out '^instance: +beta$' "the user file is found"
+rm -r "$tmp/home/.config"; mkdir -p "$tmp/etc"; sed 's/alpha/gamma/' "$tmp/a.yaml" >"$tmp/etc/postern.yaml"
+expect 0 "system config" -- config show
+has out '^instance: +gamma$' "the system file is found"
+rm "$tmp/etc/postern.yaml"
+expect 0 "built-in defaults" -- config path
+has out '^built-in defaults$' "no file: built-in defaults"
+expect 1 "--config naming a missing file" -- --config "$tmp/missing.yaml" config show
+has err "^postern: configuration: .*missing.yaml" "missing config file is named"
+
+printf 'instance: x\npostfix:\n  config_dir: [a, b]\n' >"$tmp/bad.yaml"
+expect 1 "wrong type in config" -- --config "$tmp/bad.yaml" config show
+has err "bad.yaml:3:[0-9]+: .*config_dir" "type error carries file:line:column and the key"
+printf 'instance: x\npostfx:\n  config_dir: /x\n' >"$tmp/typo.yaml"
+expect 1 "unknown key in config" -- --config "$tmp/typo.yaml" config show
+has err "typo.yaml:2:1: unknown key 'postfx'.*postfix" "unknown key is named with a suggestion"
+printf 'instance: "a\\nb"\n' >"$tmp/ctl.yaml"
+expect 1 "control character in a config string" -- --config "$tmp/ctl.yaml" config show
+[ "$(wc -l <"$tmp/err")" -eq 1 ] && ok "errors are one line" || notok "errors are one line"
+
+expect 0 "read-only is reported" -- --config "$tmp/a.yaml" --read-only config show
+has out '^read_only: +true$' "--read-only reaches the backend context"
+
+echo "1..$n"
+[ $failed -eq 0 ]
