@@ -82,7 +82,8 @@ typedef struct pn_transport_ops {
                       pn_err *err);
     /* Atomic replace: temp file in the same directory, write, fsync, rename,
      * fsync the directory. mode < 0 keeps the existing file's mode and owner
-     * (0600 for a new file); mode >= 0 sets it. */
+     * (0600 for a new file); mode >= 0 sets it. A replaced file keeps its
+     * owner and group either way. */
     bool (*write_file)(pn_transport *t, const char *path, const void *data,
                        size_t len, int mode, pn_err *err);
     /* stat without following a final symlink; PN_E_NOTFOUND if absent. */

@@ -679,11 +679,14 @@ static bool local_write_file(pn_transport *t, const char *path_in, const void *d
         goto out;
     }
     mode_t want = 0600;
-    if (mode >= 0) {
+    if (mode >= 0)
         want = (mode_t)mode & 07777;
-    } else if (exists) {
+    else if (exists)
         want = cur.st_mode & 07777;
-        /* chown first: it may clear set-id bits that fchmod then restores. */
+    if (exists) {
+        /* A replaced file keeps its owner whatever the mode (a map owned by
+         * root stays root's). chown first: it may clear set-id bits that
+         * fchmod then restores. */
         if ((cur.st_uid != geteuid() || cur.st_gid != getegid()) &&
             fchown(fd, cur.st_uid, cur.st_gid) < 0) {
             e = errno;
