@@ -15,6 +15,7 @@ void pn_str_reserve(pn_str *str, size_t extra)
     while (cap < need)
         cap *= 2;
     str->s = pn_realloc(str->s, cap);
+    str->s[str->len] = '\0';   /* a fresh buffer must read as "" */
     str->cap = cap;
 }
 

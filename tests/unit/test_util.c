@@ -14,6 +14,7 @@
 #include "util/json.h"
 #include "util/mem.h"
 #include "util/str.h"
+#include "util/text.h"
 #include "util/utf8.h"
 
 static void test_str_grows_and_formats(void **state)
@@ -36,6 +37,12 @@ static void test_str_grows_and_formats(void **state)
     assert_null(s.s);
     assert_int_equal(stolen[3], 'a');
     free(stolen);
+    pn_str r = PN_STR_INIT;
+    pn_str_reserve(&r, 100);            /* reserved but empty reads as "" */
+    assert_string_equal(pn_str_cstr(&r), "");
+    char *rs = pn_str_steal(&r);
+    assert_string_equal(rs, "");
+    free(rs);
     char *p = pn_sprintf("%s-%03d", "q", 7);
     assert_string_equal(p, "q-007");
     free(p);
@@ -181,6 +188,49 @@ static void test_mem_wrappers(void **state)
     free(z);
 }
 
+static char *fit(const char *s, size_t w, bool pad)
+{
+    pn_str out = PN_STR_INIT;
+    pn_text_fit(&out, s, w, pad);
+    return pn_str_steal(&out);
+}
+
+static void test_text_fit_and_formats(void **state)
+{
+    (void)state;
+    char *o = fit("abc", 5, true);
+    assert_string_equal(o, "abc  ");
+    free(o);
+    o = fit("abcdef", 4, true);
+    assert_string_equal(o, "abc\xe2\x80\xa6");
+    free(o);
+    o = fit("a\x1b[2Jb", 10, false);      /* escape sequence made harmless */
+    assert_null(strchr(o, '\x1b'));
+    free(o);
+    o = fit("", 0, true);
+    assert_string_equal(o, "");
+    free(o);
+    assert_int_equal(pn_text_width("abc"), 3);
+
+    pn_str s = PN_STR_INIT;
+    pn_text_age(&s, 45);
+    pn_str_append(&s, " ");
+    pn_text_age(&s, 600);
+    pn_str_append(&s, " ");
+    pn_text_age(&s, 3 * 3600 + 5 * 60);
+    pn_str_append(&s, " ");
+    pn_text_age(&s, 4 * 86400 + 2 * 3600);
+    assert_string_equal(pn_str_cstr(&s), "45s 10m 3h05m 4d02h");
+    pn_str_reset(&s);
+    pn_text_size(&s, 512);
+    pn_str_append(&s, " ");
+    pn_text_size(&s, 1536);
+    pn_str_append(&s, " ");
+    pn_text_size(&s, 12 * 1024 * 1024);
+    assert_string_equal(pn_str_cstr(&s), "512 1.5K 12M");
+    pn_str_free(&s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -190,6 +240,7 @@ int main(void)
         cmocka_unit_test(test_utf8_sanitize),
         cmocka_unit_test(test_json_writer),
         cmocka_unit_test(test_mem_wrappers),
+        cmocka_unit_test(test_text_fit_and_formats),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
