@@ -37,6 +37,7 @@ typedef struct pn_cli_noun {
 #define PN_CLI_NOUNS(X) \
     X(status)           \
     X(doctor)           \
+    X(queue)            \
     X(config)
 
 #define PN_CLI_DECLARE(n) extern const pn_cli_noun pn_cli_noun_##n;
