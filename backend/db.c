@@ -363,3 +363,24 @@ sqlite3 *pn_db_open(const char *path, pn_err *err)
     const pn_migration *list = pn_db_migrations(&n);
     return pn_db_open_with(path, list, n, false, err);
 }
+
+sqlite3 *pn_db_open_state(const char *path, pn_err *err)
+{
+    if (!path || path[0] != '/')
+        return pn_db_open(path, err);
+    char *dir = pn_strdup(path);
+    for (char *p = dir + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+            int e = errno;
+            pn_err_set(err, PN_E_IO, "cannot create the state DB directory %s: %s", dir, strerror(e));
+            free(dir);
+            return NULL;
+        }
+        *p = '/';
+    }
+    free(dir);
+    return pn_db_open(path, err);
+}

@@ -30,6 +30,9 @@ int pn_db_schema_version(void);
 
 /* Open (creating if missing) and migrate with the built-in list. */
 sqlite3 *pn_db_open(const char *path, pn_err *err);
+/* Like pn_db_open, but first creates missing parent directories (mode 0700):
+ * for the configured state DB, whose directory may not exist yet. */
+sqlite3 *pn_db_open_state(const char *path, pn_err *err);
 /* Open and migrate with a given list (tests). read_only opens without
  * creating or migrating and fails if the schema is older or newer. */
 sqlite3 *pn_db_open_with(const char *path, const pn_migration *list, size_t count,
