@@ -86,8 +86,10 @@ static void check_postfix(pn_ctx *ctx, pn_doctor_report *rep)
     pn_stat st;
 
     if (!pn_stat_path(ctx->tr, dir, &st, &err) || st.type != PN_FT_DIR) {
-        add_check(rep, "postfix", "config directory", PN_CHECK_FAIL, "%s: %s", dir,
-                  err.code ? pn_err_msg(&err) : "not a directory");
+        if (err.code)
+            add_check(rep, "postfix", "config directory", PN_CHECK_FAIL, "%s", pn_err_msg(&err));
+        else
+            add_check(rep, "postfix", "config directory", PN_CHECK_FAIL, "%s: not a directory", dir);
         pn_err_clear(&err);
         return;
     }
@@ -119,8 +121,10 @@ static void check_postfix(pn_ctx *ctx, pn_doctor_report *rep)
 
     pn_stat qst;
     if (!pn_stat_path(ctx->tr, v[1], &qst, &err) || qst.type != PN_FT_DIR) {
-        add_check(rep, "postfix", "queue directory", PN_CHECK_FAIL, "%s: %s", v[1],
-                  err.code ? pn_err_msg(&err) : "not a directory");
+        if (err.code)
+            add_check(rep, "postfix", "queue directory", PN_CHECK_FAIL, "%s", pn_err_msg(&err));
+        else
+            add_check(rep, "postfix", "queue directory", PN_CHECK_FAIL, "%s: not a directory", v[1]);
     } else if (pn_postfix_queue_counts(ctx, v[1], &rep->queues, &err)) {
         rep->have_queues = true;
         pn_str s = PN_STR_INIT;

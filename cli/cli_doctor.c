@@ -10,28 +10,34 @@
 
 #define TABLE_WIDTH 80
 
-/* Append text wrapped at width, continuation lines indented by indent. */
+/* Append text wrapped at width, continuation lines indented by indent; no
+ * line ends with a blank. */
 static void append_wrapped(pn_str *out, const char *text, size_t first_col, size_t indent)
 {
     size_t col = first_col;
+    bool line_start = true;
     const char *p = text;
     while (*p) {
+        while (*p == ' ')
+            p++;
         size_t word = strcspn(p, " ");
-        if (col > indent && col + word > TABLE_WIDTH) {
+        if (!word)
+            break;
+        if (!line_start && col + 1 + word > TABLE_WIDTH) {
             pn_str_appendc(out, '\n');
             for (size_t i = 0; i < indent; i++)
                 pn_str_appendc(out, ' ');
             col = indent;
+            line_start = true;
+        }
+        if (!line_start) {
+            pn_str_appendc(out, ' ');
+            col++;
         }
         pn_str_appendn(out, p, word);
         col += word;
         p += word;
-        if (*p == ' ') {
-            p++;
-            if (col < TABLE_WIDTH)
-                pn_str_appendc(out, ' ');
-            col++;
-        }
+        line_start = false;
     }
     pn_str_appendc(out, '\n');
 }
