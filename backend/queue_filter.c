@@ -680,12 +680,32 @@ pn_qfilter *pn_qfilter_parse(const char *text, pn_err *err)
         size_t start = pos;
         num++;
         bool q = false;
+        /* A /regex/ value right after "key:" runs to its closing slash, so
+         * reason:/connection refused/ needs no quotes. */
+        bool rx = false, seen_colon = false;
         size_t bad_at = SIZE_MAX, qstart = 0;
         uint32_t bad_cp = 0;
         bool bad_valid = true;
-        while (pos < len && (q || text[pos] != ' ')) {
+        while (pos < len && (q || rx || text[pos] != ' ')) {
             unsigned char c = (unsigned char)text[pos];
-            if (c == '"') {
+            if (!q && c == '/' && !rx && !seen_colon) {
+                /* not a value start: an ordinary character */
+            } else if (!q && c == '/' && !rx && text[pos - 1] == ':') {
+                rx = true;
+                pos++;
+                continue;
+            } else if (rx && c == '\\' && pos + 1 < len && (unsigned char)text[pos + 1] >= 0x20 &&
+                       (unsigned char)text[pos + 1] < 0x7F) {
+                pos += 2;           /* an escaped printable ASCII character, e.g. \/ */
+                continue;
+            } else if (rx && c == '/') {
+                rx = false;
+                pos++;
+                continue;
+            }
+            if (!q && !rx && c == ':')
+                seen_colon = true;
+            if (c == '"' && !rx) {
                 q = !q;
                 qstart = pos;
             } else if (q && c == '\\' && pos + 1 < len &&

@@ -204,8 +204,10 @@ static char queue_marker(pn_qname q)
     }
 }
 
+/* 80 columns: marker, QID 12, age 5, size 4, sender 17, first recipient 19,
+ * class 10, time left before bounce 5. */
 static const char table_header[] =
-    "Q QID          AGE    SIZE SENDER               RECIPIENT             CLASS     LEFT\n";
+    "Q QID            AGE SIZE SENDER            RECIPIENT           CLASS       LEFT\n";
 
 static void table_row(pn_str *out, const pn_qentry *e, const pn_qlimits *lim, int64_t now,
                       bool wide)
@@ -219,18 +221,18 @@ static void table_row(pn_str *out, const pn_qentry *e, const pn_qlimits *lim, in
     pn_str_appendf(out, "%5s ", pn_str_cstr(&tmp));
     pn_str_reset(&tmp);
     pn_text_size(&tmp, e->size);
-    pn_str_appendf(out, "%5s ", pn_str_cstr(&tmp));
+    pn_str_appendf(out, "%4s ", pn_str_cstr(&tmp));
     pn_str_reset(&tmp);
-    pn_text_fit(out, e->sender[0] ? e->sender : "<>", 20, true);
+    pn_text_fit(out, pn_qentry_null_sender(e) ? "<>" : e->sender, 17, true);
     pn_str_appendc(out, ' ');
     if (e->n_rcpts > 1)
         pn_str_appendf(&tmp, "%s +%zu", e->rcpts[0].address, e->n_rcpts - 1);
     else
         pn_str_append(&tmp, e->n_rcpts ? e->rcpts[0].address : "-");
-    pn_text_fit(out, pn_str_cstr(&tmp), 21, true);
+    pn_text_fit(out, pn_str_cstr(&tmp), 19, true);
     pn_str_reset(&tmp);
     pn_str_appendc(out, ' ');
-    pn_text_fit(out, pn_qclass_str(e->cls), 9, true);
+    pn_text_fit(out, pn_qclass_str(e->cls), 10, true);
     pn_str_appendc(out, ' ');
     if (lim) {
         int64_t left = pn_qentry_time_left(e, lim, now);
@@ -241,7 +243,7 @@ static void table_row(pn_str *out, const pn_qentry *e, const pn_qlimits *lim, in
     } else {
         pn_str_append(&tmp, "?");
     }
-    pn_text_fit(out, pn_str_cstr(&tmp), 4, false);
+    pn_text_fit(out, pn_str_cstr(&tmp), 5, false);
     pn_str_free(&tmp);
     pn_str_rtrim(out);
     pn_str_appendc(out, '\n');
@@ -627,14 +629,26 @@ static int queue_act(pn_cli *cli, pn_qaction action, int argc, char **argv)
         rc = pn_cli_usage(noun, "give queue IDs, '-' to read them from stdin, or --filter FILTER");
         goto out;
     }
-    /* Validate user input before touching the server. */
+    /* Validate user input before touching the server; refuse early when
+     * read-only (the backend refuses again in pn_queue_act). */
     pn_ctx *ctx = NULL;
+    if (!o.dry_run) {
+        if (!(ctx = pn_cli_ctx(cli))) {
+            rc = PN_EXIT_FAIL;
+            goto out;
+        }
+        pn_err err = PN_ERR_INIT;
+        if (!pn_ctx_check_write(ctx, noun, &err)) {
+            rc = pn_cli_fail(noun, &err);
+            pn_err_clear(&err);
+            goto out;
+        }
+    }
     if (o.filter) {
         f = parse_filter_or_fail(o.filter, &rc);
         if (!f)
             goto out;
-        ctx = pn_cli_ctx(cli);
-        if (!ctx) {
+        if (!ctx && !(ctx = pn_cli_ctx(cli))) {
             rc = PN_EXIT_FAIL;
             goto out;
         }
