@@ -136,11 +136,6 @@ static bool parse_opts(const char *verb, const char *allowed, int argc, char **a
     return true;
 }
 
-/* Positional words joined into one filter text (NULL when none). */
-static char *words_filter(const qopts *o)
-{
-    return o->words.n ? pn_argv_join(&o->words, " ") : NULL;
-}
 
 static pn_qfilter *parse_filter_or_fail(const char *text, int *rc)
 {
@@ -154,6 +149,16 @@ static pn_qfilter *parse_filter_or_fail(const char *text, int *rc)
         *rc = PN_EXIT_USAGE;
     }
     pn_err_clear(&err);
+    return f;
+}
+
+/* The filter of a list/shape command: --filter, else the positional words. */
+static pn_qfilter *options_filter(const qopts *o, int *rc)
+{
+    char *text = o->filter ? pn_strdup(o->filter)
+                 : o->words.n ? pn_argv_join(&o->words, " ") : NULL;
+    pn_qfilter *f = parse_filter_or_fail(text, rc);
+    free(text);
     return f;
 }
 
@@ -318,9 +323,7 @@ static int queue_list(pn_cli *cli, int argc, char **argv)
         rc = pn_cli_usage("queue list", "unknown sort key '%s' (age size sender rcpt reason queue id class time-left)", o.sort);
         goto done_opts;
     }
-    char *ftext = o.filter ? pn_strdup(o.filter) : words_filter(&o);
-    pn_qfilter *f = parse_filter_or_fail(ftext, &rc);
-    free(ftext);
+    pn_qfilter *f = options_filter(&o, &rc);
     if (!f)
         goto done_opts;
     pn_ctx *ctx = pn_cli_ctx(cli);
@@ -482,9 +485,7 @@ static int queue_shape(pn_cli *cli, int argc, char **argv)
         rc = pn_cli_usage("queue shape", "unknown grouping '%s' (rcpt-domain sender-domain class age)", o.by);
         goto out;
     }
-    char *ftext = o.filter ? pn_strdup(o.filter) : words_filter(&o);
-    f = parse_filter_or_fail(ftext, &rc);
-    free(ftext);
+    f = options_filter(&o, &rc);
     if (!f)
         goto out;
     pn_ctx *ctx = pn_cli_ctx(cli);
