@@ -1,0 +1,1 @@
+/* screens/queue.c - placeholder: the Queue screen. */

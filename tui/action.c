@@ -1,0 +1,1 @@
+/* tui/action.c - placeholder: implemented by the console issue. */

@@ -1,0 +1,1 @@
+/* tui/app.c - placeholder: implemented by the console issue. */

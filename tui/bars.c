@@ -1,0 +1,1 @@
+/* tui/bars.c - placeholder: implemented by the console issue. */

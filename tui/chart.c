@@ -1,0 +1,1 @@
+/* tui/chart.c - placeholder: implemented by the console issue. */

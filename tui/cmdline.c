@@ -1,0 +1,1 @@
+/* tui/cmdline.c - placeholder: implemented by the console issue. */

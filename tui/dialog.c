@@ -1,0 +1,1 @@
+/* tui/dialog.c - placeholder: implemented by the console issue. */

@@ -1,0 +1,1 @@
+/* tui/draw.c - placeholder: implemented by the console issue. */

@@ -1,0 +1,1 @@
+/* tui/dump.c - placeholder: implemented by the console issue. */

@@ -1,0 +1,1 @@
+/* tui/form.c - placeholder: implemented by the console issue. */

@@ -1,0 +1,1 @@
+/* tui/formview.c - placeholder: implemented by the console issue. */

@@ -1,0 +1,1 @@
+/* tui/help.c - placeholder: implemented by the console issue. */

@@ -1,0 +1,1 @@
+/* tui/keymap.c - placeholder: implemented by the console issue. */

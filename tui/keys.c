@@ -1,0 +1,1 @@
+/* tui/keys.c - placeholder: implemented by the console issue. */

@@ -1,0 +1,1 @@
+/* tui/lineedit.c - placeholder: implemented by the console issue. */

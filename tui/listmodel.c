@@ -1,0 +1,1 @@
+/* tui/listmodel.c - placeholder: implemented by the console issue. */

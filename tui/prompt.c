@@ -1,0 +1,1 @@
+/* tui/prompt.c - placeholder: implemented by the console issue. */

@@ -1,0 +1,1 @@
+/* tui/registry.c - placeholder: implemented by the console issue. */

@@ -1,0 +1,1 @@
+/* tui/script.c - placeholder: implemented by the console issue. */

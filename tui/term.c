@@ -1,0 +1,1 @@
+/* tui/term.c - placeholder: implemented by the console issue. */

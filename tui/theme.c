@@ -1,0 +1,1 @@
+/* tui/theme.c - placeholder: implemented by the console issue. */
