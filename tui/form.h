@@ -58,6 +58,14 @@ typedef enum pn_form_result {
     PN_FORM_CANCEL,
 } pn_form_result;
 
+/* Commands of modes.form besides the editing commands (lineedit.h). */
+#define PN_FORM_COMMANDS(X)              \
+    X(NEXT_FIELD,   "next-field")       \
+    X(PREV_FIELD,   "prev-field")       \
+    X(SUBMIT,       "submit")           \
+    X(CANCEL,       "cancel-form")      \
+    X(TOGGLE,       "toggle")
+
 void pn_form_init(pn_form *f, const char *title, const pn_field_spec *specs, size_t n);
 void pn_form_free(pn_form *f);
 /* Keys: Tab/Down next field, S-Tab/Up previous, Enter on a field = next
@@ -65,6 +73,9 @@ void pn_form_free(pn_form *f);
  * field is validated when focus leaves it; submit validates all and moves
  * focus to the first invalid field. */
 pn_form_result pn_form_key(pn_form *f, pn_key k);
+/* Run a named command (PN_FORM_COMMANDS, or an editing command for the
+ * focused field) bound in modes.form. */
+pn_form_result pn_form_exec(pn_form *f, const char *command);
 bool pn_form_validate(pn_form *f);                 /* all fields */
 /* Current value as text ("true"/"false" for BOOL, the choice for CHOICE). */
 const char *pn_form_value(const pn_form *f, const char *id);

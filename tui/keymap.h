@@ -38,6 +38,15 @@
 #include "util/err.h"
 #include "util/str.h"
 
+/* Commands of modes.dialog (confirmation and error boxes). Mode sections
+ * are checked against: prompt = PN_EDIT_COMMANDS (lineedit.h); form =
+ * PN_EDIT_COMMANDS + PN_FORM_COMMANDS (form.h); dialog = these. */
+#define PN_DIALOG_COMMANDS(X)         \
+    X(ACCEPT,      "dialog-accept")   \
+    X(CANCEL,      "dialog-cancel")   \
+    X(NEXT_BUTTON, "next-button")     \
+    X(PREV_BUTTON, "prev-button")
+
 typedef struct pn_keymap pn_keymap;
 
 typedef struct pn_binding {

@@ -45,6 +45,38 @@ typedef struct pn_lineedit {
     bool changed;         /* set on every text change, cleared by the caller */
 } pn_lineedit;
 
+/* Named editing commands: what a keymap's modes.prompt / modes.form section
+ * may bind (keymap.c validates against this list without linking the
+ * editor). pn_lineedit_key maps the built-in keys above onto them. */
+#define PN_EDIT_COMMANDS(X)                         \
+    X(BACKWARD_CHAR,        "backward-char")        \
+    X(FORWARD_CHAR,         "forward-char")         \
+    X(BACKWARD_WORD,        "backward-word")        \
+    X(FORWARD_WORD,         "forward-word")         \
+    X(BEGINNING_OF_LINE,    "beginning-of-line")    \
+    X(END_OF_LINE,          "end-of-line")          \
+    X(DELETE_BACKWARD_CHAR, "delete-backward-char") \
+    X(DELETE_CHAR,          "delete-char")          \
+    X(KILL_TO_START,        "kill-to-start")        \
+    X(KILL_TO_END,          "kill-to-end")          \
+    X(KILL_WORD_BACKWARD,   "kill-word-backward")   \
+    X(HISTORY_PREV,         "history-prev")         \
+    X(HISTORY_NEXT,         "history-next")         \
+    X(COMPLETE,             "complete")             \
+    X(ACCEPT,               "accept")               \
+    X(CANCEL,               "cancel")
+
+typedef enum pn_edit_cmd {
+#define PN_EDIT_ENUM(id, name) PN_EDIT_##id,
+    PN_EDIT_COMMANDS(PN_EDIT_ENUM)
+#undef PN_EDIT_ENUM
+    PN_EDIT_COUNT
+} pn_edit_cmd;
+
+/* Run a named editing command (a keymap binding in modes.prompt/form);
+ * PN_LE_IGNORED for an unknown name. */
+pn_le_result pn_lineedit_exec(pn_lineedit *le, const char *command);
+
 void pn_lineedit_init(pn_lineedit *le, const char *initial, pn_history *history);
 void pn_lineedit_free(pn_lineedit *le);
 pn_le_result pn_lineedit_key(pn_lineedit *le, pn_key k);
