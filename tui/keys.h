@@ -12,7 +12,25 @@
  *   <Up> <Down> <Left> <Right> <PgUp> <PgDn> <Home> <End> <F1>..<F12>
  *   <C-r>  (Ctrl + letter, also <C-Space>)   <M-x> (Alt/Meta + key)
  *   <lt> for a literal '<'
- * A key sequence is keys written one after another: "gg", "<C-w>j", "ZZ". */
+ * A key sequence is keys written one after another: "gg", "<C-w>j", "ZZ".
+ *
+ * Inside < > names and modifiers are case-insensitive and common aliases are
+ * read (<CR> <Return> = <Enter>, <Escape>, <Backspace>, <Delete>, <Insert>,
+ * <PageUp> <PageDown>, <BTab> <BackTab> = <S-Tab>, <A-x> = <M-x>, <gt> '>',
+ * <Bar> '|'); names are always printed in the canonical form above. A
+ * printable character after M- keeps its case (<M-x> is not <M-X>); after C-
+ * it does not (<C-R> is <C-r>). A literal '<' is always written <lt>: a '<'
+ * that does not start a known name is an error, never a character.
+ *
+ * Ctrl keys that terminals send as the same byte as a named key ARE that
+ * key: <C-i> is <Tab> (0x09), <C-m> is <Enter> (0x0D), <C-[> is <Esc>
+ * (0x1B); 0x7F is <BS>. pn_key_normalize() maps such raw bytes onto the
+ * named keys, and pn_key_parse() returns the named key, so a binding on
+ * <C-i> and one on <Tab> are the same binding. <C-j> (0x0A) and <C-h> (0x08)
+ * are separate codes here; the terminal layer may deliver those bytes as
+ * <Enter> and <BS> instead (tui/term.c does, as many terminals send them for
+ * these keys), and then bindings on <C-j>/<C-h> never fire. <C-Space> (a NUL
+ * byte on the wire) is PN_KEY_C_SPACE, because 0 means "no key". */
 #ifndef PN_KEYS_H
 #define PN_KEYS_H
 
@@ -37,6 +55,7 @@ enum {
     PN_KEY_F7, PN_KEY_F8, PN_KEY_F9, PN_KEY_F10, PN_KEY_F11, PN_KEY_F12,
     PN_KEY_RESIZE,    /* the terminal changed size (never bound) */
     PN_KEY_EOF,       /* input is gone: the program must end (never bound) */
+    PN_KEY_C_SPACE,   /* Ctrl-Space (NUL from the terminal) */
 };
 
 #define PN_KEY_CTRL(c) ((pn_key)((c) & 0x1f))
@@ -51,9 +70,19 @@ typedef struct pn_keyseq {
 bool pn_key_parse(const char **p, pn_key *out, pn_err *err);
 /* Parse a whole sequence ("gg", "<C-w>j"); 1..PN_KEYSEQ_MAX keys. */
 bool pn_keyseq_parse(const char *text, pn_keyseq *out, pn_err *err);
-/* Canonical name of a key / sequence (the form pn_key_parse reads back). */
+/* Canonical name of a key / sequence (the form pn_key_parse reads back),
+ * appended to out. */
 void pn_key_name(pn_str *out, pn_key k);
 void pn_keyseq_name(pn_str *out, const pn_keyseq *s);
+/* Map raw control bytes onto the named keys they are (0x09 -> PN_KEY_TAB,
+ * 0x0D -> PN_KEY_ENTER, 0x1B -> PN_KEY_ESC, 0x7F -> PN_KEY_BS, also under
+ * PN_KEY_ALT); other keys are returned unchanged. Lookups normalise what
+ * the terminal layer gives, so either form works there. */
+pn_key pn_key_normalize(pn_key k);
+/* True for a key that types a character: a printable code point without
+ * Alt (including ' '). */
+bool pn_key_is_printable(pn_key k);
+/* Compare sequences key by key (after normalising). */
 bool pn_keyseq_equal(const pn_keyseq *a, const pn_keyseq *b);
 /* a is a proper prefix of b */
 bool pn_keyseq_is_prefix(const pn_keyseq *a, const pn_keyseq *b);
