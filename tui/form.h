@@ -31,7 +31,7 @@ typedef struct pn_field_spec {
     const char *label;         /* "Domain name" */
     pn_field_type type;
     bool required;
-    long min, max;             /* NUMBER */
+    long min, max;             /* NUMBER; both 0: any whole number */
     const char *const *choices;/* CHOICE, NULL-terminated */
     const char *initial;       /* initial value ("true"/"false" for BOOL) */
     pn_field_check check;      /* extra rule, e.g. a pn_valid_* adapter; may be NULL */
@@ -74,9 +74,28 @@ void pn_form_free(pn_form *f);
  * focus to the first invalid field. */
 pn_form_result pn_form_key(pn_form *f, pn_key k);
 /* Run a named command (PN_FORM_COMMANDS, or an editing command for the
- * focused field) bound in modes.form. */
+ * focused field) bound in modes.form. On a BOOL or CHOICE field
+ * backward-char/forward-char cycle the value and "toggle" moves to the next
+ * value; on the buttons they switch between OK and Cancel; "accept" is
+ * Enter and "cancel" cancels the form. Unknown names change nothing
+ * (PN_FORM_CONTINUE). Printable keys must reach text fields through
+ * pn_form_key, not through a binding (a space is text in a TEXT field). */
 pn_form_result pn_form_exec(pn_form *f, const char *command);
 bool pn_form_validate(pn_form *f);                 /* all fields */
+/* One field (index; an index >= n is valid). The message is kept in
+ * fields[i].error; a SECRET's value never appears in it. */
+bool pn_form_validate_field(pn_form *f, size_t i);
+/* The field with this id, or NULL. */
+pn_field *pn_form_field(pn_form *f, const char *id);
+
+/* pn_field_check adapters to backend/validate.h (the label names the field
+ * in the message). pn_valid_domain and friends have the same shape and may
+ * be used directly too; port needs this adapter. */
+bool pn_field_check_domain(const char *label, const char *value, pn_err *err);
+bool pn_field_check_hostname(const char *label, const char *value, pn_err *err);
+bool pn_field_check_email(const char *label, const char *value, pn_err *err);
+bool pn_field_check_ip(const char *label, const char *value, pn_err *err);
+bool pn_field_check_port(const char *label, const char *value, pn_err *err);
 /* Current value as text ("true"/"false" for BOOL, the choice for CHOICE). */
 const char *pn_form_value(const pn_form *f, const char *id);
 

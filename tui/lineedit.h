@@ -77,6 +77,20 @@ typedef enum pn_edit_cmd {
  * PN_LE_IGNORED for an unknown name. */
 pn_le_result pn_lineedit_exec(pn_lineedit *le, const char *command);
 
+/* Name of a command ("kill-to-start"), and back; parse returns false for an
+ * unknown name. */
+const char *pn_edit_cmd_name(pn_edit_cmd cmd);
+bool pn_edit_cmd_parse(const char *name, pn_edit_cmd *out);
+/* The command a built-in key stands for (the list at the top); false for
+ * keys that are text or not editing keys. */
+bool pn_lineedit_key_command(pn_key k, pn_edit_cmd *out);
+/* Run one editing command. */
+pn_le_result pn_lineedit_run(pn_lineedit *le, pn_edit_cmd cmd);
+/* Insert text at the cursor (a paste): control characters are dropped and
+ * the line stops at max_len on a code point boundary; false when some of the
+ * (printable) text did not fit. */
+bool pn_lineedit_insert(pn_lineedit *le, const char *text);
+
 void pn_lineedit_init(pn_lineedit *le, const char *initial, pn_history *history);
 void pn_lineedit_free(pn_lineedit *le);
 pn_le_result pn_lineedit_key(pn_lineedit *le, pn_key k);

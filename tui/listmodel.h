@@ -72,6 +72,8 @@ typedef struct pn_listmodel {
     char *range_anchor;        /* key of the last marked row (mark-range) */
 } pn_listmodel;
 
+/* init builds the first view (it calls src->count, so the source must be
+ * usable, possibly empty). */
 void pn_listmodel_init(pn_listmodel *m, const pn_list_source *src, const pn_column *cols, int ncols);
 void pn_listmodel_free(pn_listmodel *m);
 /* Recompute order (filter, then stable sort) after the rows, the filter or
@@ -79,6 +81,8 @@ void pn_listmodel_free(pn_listmodel *m);
  * else on the nearest position. */
 void pn_listmodel_rebuild(pn_listmodel *m);
 void pn_listmodel_set_filter(pn_listmodel *m, const void *filter);   /* then rebuild */
+/* col -1: source order; an unknown or unsortable column is ignored. Rows
+ * that compare equal keep their source order in both directions. */
 void pn_listmodel_sort(pn_listmodel *m, int col, bool reverse);      /* then rebuild */
 /* Cycle to the next sortable visible column (sort with no argument). */
 void pn_listmodel_sort_next(pn_listmodel *m);
@@ -97,21 +101,33 @@ bool pn_listmodel_goto_key(pn_listmodel *m, const char *key);
 bool pn_listmodel_search(pn_listmodel *m, const char *needle, int dir, bool include_cursor);
 
 /* Marks. */
+/* Toggling makes the cursor row the range anchor; mark_range marks every
+ * visible row from the anchor to the cursor (just the cursor row when the
+ * anchor is gone or filtered out) and moves the anchor to the cursor.
+ * mark_all returns the number of visible rows (all now marked). Marks of
+ * rows that left the source are dropped at the next rebuild. */
 void pn_listmodel_mark_toggle(pn_listmodel *m);            /* cursor row */
 void pn_listmodel_mark_range(pn_listmodel *m);             /* anchor .. cursor */
 size_t pn_listmodel_mark_all(pn_listmodel *m);             /* every visible row */
 void pn_listmodel_mark_clear(pn_listmodel *m);
 bool pn_listmodel_is_marked(const pn_listmodel *m, size_t row);
 size_t pn_listmodel_mark_count(const pn_listmodel *m);
-/* Keys of marked rows that are still present in the source (marks of rows
- * that vanished are dropped here). Caller frees the array, not the strings. */
+/* Keys of marked rows that are still present in the source, in source order
+ * (marks of rows that vanished are dropped here). Caller frees the array,
+ * not the strings (they stay valid until the marks change). *keys is NULL
+ * when the result is 0. */
 size_t pn_listmodel_marked_keys(pn_listmodel *m, const char ***keys);
 
 size_t pn_listmodel_hidden(const pn_listmodel *m);   /* rows the filter hides */
 
 /* Column widths for a total width: min widths first, spare width shared by
  * weight, columns that do not fit are dropped from the right. widths[i] = 0
- * for hidden columns. Returns the number of columns shown. */
+ * for hidden columns. Returns the number of columns shown. Shown columns are
+ * separated by one blank column (not counted in widths[]): the widths plus
+ * (shown - 1) never exceed width. */
 int pn_listmodel_layout(const pn_listmodel *m, int width, int *widths);
+/* Show or hide a column by id (the `columns` command); false for an unknown
+ * id. Takes effect at the next layout (search looks at shown columns). */
+bool pn_listmodel_show_column(pn_listmodel *m, const char *id, bool show);
 
 #endif

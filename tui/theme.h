@@ -92,6 +92,13 @@ bool pn_role_parse(const char *name, pn_role *out);
 pn_theme *pn_theme_parse(const char *name, const char *yaml, size_t len, pn_err *err);
 /* Built-in theme by name: "dark", "light", "mono". */
 pn_theme *pn_theme_builtin(const char *name, pn_err *err);
+/* The monochrome defaults of PN_ROLES, named "mono", without parsing
+ * anything (for when no theme can be loaded). */
+pn_theme *pn_theme_fallback(void);
+/* One colour ("default", "red", "bright-red", "0".."255"; PN_COLOR_DEFAULT
+ * for "default") or one attribute name ("bold" -> PN_ATTR_BOLD). */
+bool pn_color_parse(const char *name, int *out);
+bool pn_attr_parse(const char *name, int *out);
 void pn_theme_free(pn_theme *t);
 
 #endif
