@@ -51,6 +51,7 @@ pn_config *pn_config_defaults(void)
     c->logs[0].format = pn_strdup("syslog");
     c->n_logs = 1;
     c->state_db = pn_strdup("/var/lib/postern/state.db");
+    c->console_refresh = -1;
     return c;
 }
 
@@ -89,6 +90,8 @@ void pn_config_free(pn_config *c)
     free_vars(c);
     free_logs(c);
     free(c->state_db);
+    free(c->console_theme);
+    free(c->console_keymap);
     free(c);
 }
 
@@ -752,13 +755,57 @@ static bool parse_vars(parser *p, const node *n, pn_config *c)
     return true;
 }
 
+static bool in_list(const char *const *list, const char *s)
+{
+    for (size_t i = 0; list[i]; i++)
+        if (!strcmp(list[i], s))
+            return true;
+    return false;
+}
+
+/* console: { theme: dark|light|mono, keymap: default|vi, refresh: SECONDS } */
+static bool parse_console(parser *p, const node *sec, pn_config *c)
+{
+    static const char *const themes[] = {"dark", "light", "mono", NULL};
+    static const char *const keymaps[] = {"default", "vi", NULL};
+    const node *n;
+    char *s;
+    if ((n = lookup(sec, "theme"))) {
+        if (!get_string(p, n, "console.theme", false, &s))
+            return false;
+        if (!in_list(themes, s)) {
+            free(s);
+            return expected(p, n, "console.theme", "one of dark, light, mono");
+        }
+        set_field(&c->console_theme, s);
+    }
+    if ((n = lookup(sec, "keymap"))) {
+        if (!get_string(p, n, "console.keymap", false, &s))
+            return false;
+        if (!in_list(keymaps, s)) {
+            free(s);
+            return expected(p, n, "console.keymap", "one of default, vi");
+        }
+        set_field(&c->console_keymap, s);
+    }
+    if ((n = lookup(sec, "refresh"))) {
+        char *end = NULL;
+        long v = n->kind == N_SCALAR && n->plain && n->len ? strtol(n->val, &end, 10) : -1;
+        if (!end || *end || v < 0 || v > 3600)
+            return expected(p, n, "console.refresh", "a number of seconds from 0 (off) to 3600");
+        c->console_refresh = (int)v;
+    }
+    return true;
+}
+
 static bool apply(parser *p, const node *root, pn_config *c)
 {
     static const char *const top[] = {"instance", "read_only", "postfix", "dovecot", "rspamd",
-                                      "logs", "state_db", "hosts", NULL};
+                                      "logs", "state_db", "hosts", "console", NULL};
     static const char *const postfix_keys[] = {"config_dir", NULL};
     static const char *const dovecot_keys[] = {"config_file", NULL};
     static const char *const rspamd_keys[] = {"config_file", "controller", "vars", NULL};
+    static const char *const console_keys[] = {"theme", "keymap", "refresh", NULL};
     const node *n, *sec;
     char *s;
 
@@ -823,6 +870,11 @@ static bool apply(parser *p, const node *root, pn_config *c)
             return false;
         set_field(&c->state_db, s);
     }
+
+    if (!section(p, root, "console", console_keys, &sec))
+        return false;
+    if (sec && !parse_console(p, sec, c))
+        return false;
 
     if ((n = lookup(root, "hosts")) && !is_null(n) &&
         !((n->kind == N_SEQ || n->kind == N_MAP) && n->n == 0))

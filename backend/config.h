@@ -14,6 +14,7 @@
  *   rspamd:   { config_file: FILE, controller: HOST:PORT, vars: { NAME: VALUE, ... } }
  *   logs:     [ PATH | { path: PATH, format: syslog|rfc3339|rspamd|journal-json } ... ]
  *   state_db: FILE
+ *   console:  { theme: dark|light|mono, keymap: default|vi, refresh: SECONDS (0 = off) }
  *   hosts:    reserved for remote hosts (later) */
 #ifndef PN_CONFIG_H
 #define PN_CONFIG_H
@@ -46,6 +47,9 @@ typedef struct pn_config {
     pn_log_source *logs;
     size_t n_logs;
     char *state_db;
+    char *console_theme;      /* NULL: the console's default */
+    char *console_keymap;     /* NULL: "default" */
+    int console_refresh;      /* seconds; -1: not set (the console's default) */
 } pn_config;
 
 /* Load following the search order; explicit_path (from --config) may be NULL. */

@@ -1,5 +1,6 @@
 /* cli.c - noun registry, help text and the helpers shared by every noun. */
 #include "cli.h"
+#include "keyref.h"
 #include "pn_version.h"
 #include "util/utf8.h"
 
@@ -84,8 +85,8 @@ static const char general_help[] =
     "usage: postern [GLOBAL OPTIONS] [COMMAND [ARGS...]]\n"
     "\n"
     "A keyboard-driven console for a Postfix + Dovecot + Rspamd mail server.\n"
-    "With no command, postern opens the console; until the console is built it\n"
-    "prints the status overview.\n"
+    "With no command, postern opens the console when stdin and stdout are a\n"
+    "terminal, and prints the status overview otherwise.\n"
     "\n"
     "Global options (anywhere on the line):\n"
     "  --config FILE   use this postern.yaml instead of the search order\n"
@@ -107,6 +108,12 @@ static const char exit_help[] =
 
 int pn_cli_help(const char *topic)
 {
+    if (topic && !strcmp(topic, "keys")) {
+        pn_str ref = PN_STR_INIT;
+        pn_keys_reference(&ref);
+        pn_cli_flush(&ref);
+        return PN_EXIT_OK;
+    }
     if (topic) {
         const pn_cli_noun *n = pn_cli_find(topic);
         if (!n)
@@ -119,7 +126,7 @@ int pn_cli_help(const char *topic)
     fputs(general_help, stdout);
     for (size_t i = 0; i < N_NOUNS; i++)
         printf("  %-14s %s\n", nouns[i]->name, nouns[i]->summary);
-    printf("  %-14s %s\n", "help", "show help for a command");
+    printf("  %-14s %s\n", "help", "show help for a command ('help keys': the console's keys)");
     fputs(exit_help, stdout);
     return PN_EXIT_OK;
 }

@@ -38,7 +38,8 @@ typedef struct pn_cli_noun {
     X(status)           \
     X(doctor)           \
     X(queue)            \
-    X(config)
+    X(config)           \
+    X(console)
 
 #define PN_CLI_DECLARE(n) extern const pn_cli_noun pn_cli_noun_##n;
 PN_CLI_NOUNS(PN_CLI_DECLARE)
@@ -57,5 +58,7 @@ bool pn_cli_no_more_args(const char *noun, int argc, char **argv, int first, int
 /* Write s to stdout, then free it. */
 void pn_cli_flush(pn_str *s);
 int pn_cli_help(const char *topic);
+/* No command on a terminal: the console (cli_console.c). */
+int pn_cli_console_default(pn_cli *cli);
 
 #endif

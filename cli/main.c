@@ -3,14 +3,15 @@
  *   postern [--config FILE] [--read-only] [--json] [--no-color] [NOUN [ARGS...]]
  *   postern --version | --help | help [NOUN]
  *
- * With no noun, postern will open the console (TUI); until the console is
- * built it prints the status overview (`postern status`). */
+ * With no noun, postern opens the console (TUI) when stdin and stdout are
+ * terminals, else it prints the status overview (`postern status`). */
 #include "cli.h"
 #include "pn_version.h"
 
 #include <locale.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Remove global options from anywhere in argv (up to "--"); returns the new
  * argc, or -1 after printing a usage error. */
@@ -74,7 +75,10 @@ int main(int argc, char **argv)
 
     int rc;
     if (argc < 2) {
-        rc = pn_cli_noun_status.run(&cli, 1, (char *[]){(char *)"status", NULL});
+        if (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO) && !cli.json)
+            rc = pn_cli_console_default(&cli);
+        else
+            rc = pn_cli_noun_status.run(&cli, 1, (char *[]){(char *)"status", NULL});
     } else if (!strcmp(argv[1], "help")) {
         rc = pn_cli_help(argc > 2 ? argv[2] : NULL);
     } else {

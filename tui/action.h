@@ -40,6 +40,8 @@ enum {
     X(REDRAW,        "redraw",        "core",  "redraw",  "Redraw the whole terminal", 0)                  \
     X(DUMP_SCREEN,   "dump-screen",   "core",  "dump",    "Write the screen as text: dump-screen NAME", PN_AF_HIDDEN) \
     X(TICK,          "tick",          "core",  "tick",    "Advance the test clock: tick SECONDS", PN_AF_HIDDEN) \
+    X(RESIZE,        "resize",        "core",  "resize",  "Resize the headless test terminal: resize COLSxLINES", PN_AF_HIDDEN) \
+    X(FORM,          "form",          "core",  "form",    "Open the test form (test screen only)", PN_AF_HIDDEN) \
     X(UP,            "up",            "list",  "up",      "Move up", 0)                                    \
     X(DOWN,          "down",          "list",  "down",    "Move down", 0)                                  \
     X(PAGE_UP,       "page-up",       "list",  "pgup",    "Page up", 0)                                    \
@@ -96,5 +98,12 @@ const pn_action *pn_action_find(const char *name);
 const char *pn_action_suggest(const char *name);
 /* All actions, in table order. */
 const pn_action *pn_action_all(size_t *count);
+/* The name in names[0..n) closest to an unknown word, for "did you mean"
+ * messages: the smallest edit distance (insertions, deletions, changes,
+ * swapped neighbours; ASCII case ignored) within 1 for words up to 3
+ * characters, 2 up to 6, else 3; failing that the shortest name the word
+ * (2+ characters) starts. NULL when nothing is close. n may be SIZE_MAX
+ * for a NULL-terminated list. */
+const char *pn_closest_name(const char *word, const char *const *names, size_t n);
 
 #endif

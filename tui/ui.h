@@ -70,6 +70,9 @@ typedef struct pn_screen_ops {
     bool (*go_to)(void *st, const char *target);
     /* Hint-bar actions of this screen, in order (PN_A_NONE terminated). */
     const pn_action_id *hints;
+    /* Optional: the screen has its first rows (POSTERN_TUI_TRACE writes
+     * "ready <ms>" the first time this is true for the start screen). */
+    bool (*ready)(void *st);
 } pn_screen_ops;
 
 /* The registry (tui/registry.c): every screen once, in tab order. */
@@ -108,6 +111,18 @@ typedef struct pn_confirm {
     const char *typed_word;   /* "DELETE" */
 } pn_confirm;
 void pn_app_confirm(pn_app *app, const pn_confirm *spec, void (*done)(void *st, bool yes), void *st);
+/* Set the filter of the current screen's list as if typed at the `/`
+ * prompt (compiled with ops->filter_compile; "" clears it). The active
+ * filter text shown by the core follows. A screen's go_to uses it to show
+ * every message of an address or domain. false + flash if it does not compile. */
+bool pn_app_set_filter(pn_app *app, const char *text);
+/* A form over the screen (tui/formview.c draws it and feeds it keys; the
+ * keymap section modes.form adds bindings). The form stays the caller's:
+ * done() is called once from the loop, submitted = every field valid and
+ * OK chosen; free the form there or later, not before. */
+typedef struct pn_form pn_form;
+void pn_app_form(pn_app *app, pn_form *form, void (*done)(void *st, pn_form *form, bool submitted),
+                 void *st);
 /* Error box (dismissed with any key). */
 void pn_app_error(pn_app *app, const char *title, const char *message);
 /* A scrollable text view over the screen (`:keys`, action reports). */
@@ -134,7 +149,7 @@ typedef struct pn_tui_opts {
     bool read_only;
     const char *theme;          /* NULL: "dark" (mono with no_color) */
     const char *keymap;         /* NULL: "default"; "vi" adds keymaps/vi.yaml */
-    int refresh_interval;       /* seconds; 0: default 5 */
+    int refresh_interval;       /* seconds; 0: default 5; < 0: off */
 } pn_tui_opts;
 
 /* Run the console until quit. Takes over the terminal and always restores

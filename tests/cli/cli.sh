@@ -75,5 +75,34 @@ expect 1 "control character in a config string" -- --config "$tmp/ctl.yaml" conf
 expect 0 "read-only is reported" -- --config "$tmp/a.yaml" --read-only config show
 has out '^read_only: +true$' "--read-only reaches the backend context"
 
+# The console: argument errors, no terminal, the key reference and key files.
+expect 2 "console: unknown option" -- console --bogus
+has err "^postern: console: unknown option '--bogus' \(see 'postern help console'\)$" "console: unknown option named"
+expect 2 "console: unknown screen" -- console --screen nowhere
+has err "unknown screen 'nowhere' \(screens: queue, logs," "console: unknown screen lists the screens"
+expect 2 "console: unknown theme" -- console --theme pink
+has err "unknown theme 'pink' \(themes: dark, light, mono\)" "console: unknown theme lists the themes"
+expect 2 "console: unknown keymap" -- console --keymap emacs
+expect 2 "console: --screen without a value" -- console --screen
+expect 2 "console: stray argument" -- console extra
+expect 1 "console without a terminal fails" -- --config "$tmp/a.yaml" console </dev/null
+has err "^postern: console: needs a terminal" "console without a terminal says why"
+expect 0 "no command without a terminal prints the overview" -- --config "$tmp/a.yaml"
+expect 0 "help console" -- help console
+has out '^usage: postern console' "help console shows its usage"
+expect 0 "help keys" -- help keys
+src=${POSTERN_SOURCE_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
+if cmp -s "$tmp/out" "$src/docs/keys.md"; then ok "docs/keys.md is 'postern help keys' (regenerate: postern help keys > docs/keys.md)"; else diff -u "$src/docs/keys.md" "$tmp/out" | head -20 | sed 's/^/# /'; notok "docs/keys.md is 'postern help keys' (regenerate: postern help keys > docs/keys.md)"; fi
+printf 'global:\n  x: hepl\n  q: quit\n  q: help\n' >"$tmp/keys-bad.yaml"
+expect 1 "console --check-keys with errors" -- console --check-keys "$tmp/keys-bad.yaml"
+has out "keys-bad.yaml:2:[0-9]+: unknown action 'hepl' \(did you mean 'help'\?\)" "check-keys names the unknown action with a suggestion"
+has out "keys-bad.yaml:4:3: duplicate key 'q'" "check-keys reports the duplicate key"
+printf 'global:\n  Z: quit\n  ZZ: quit\n' >"$tmp/keys-warn.yaml"
+expect 0 "console --check-keys with warnings only" -- console --check-keys "$tmp/keys-warn.yaml"
+has out "^warning: .*keys-warn.yaml:[0-9]+:[0-9]+: .*shadowed" "check-keys prints the prefix clash warning"
+printf 'console:\n  theme: pink\n' >"$tmp/console.yaml"
+expect 1 "console section is checked" -- --config "$tmp/console.yaml" config show
+has err "console.yaml:2:[0-9]+: console.theme: expected one of dark, light, mono" "bad console.theme is named"
+
 echo "1..$n"
 [ $failed -eq 0 ]

@@ -247,7 +247,7 @@ static void test_key_errors(void **state)
                  "postern.yaml:3:5: unknown key 'fromat' in logs[0] (did you mean 'format'?)");
     expect_error("zzzzzzzz: 1\n",
                  "postern.yaml:1:1: unknown key 'zzzzzzzz' (known keys: instance, read_only, "
-                 "postfix, dovecot, rspamd, logs, state_db, hosts)");
+                 "postfix, dovecot, rspamd, logs, state_db, hosts, console)");
     expect_error("instance: a\nlogs: []\ninstance: b\n",
                  "postern.yaml:3:1: duplicate key 'instance' (first at line 1 column 1)");
     expect_error("postfix:\n  config_dir: /a\n  config_dir: /b\n",
@@ -445,6 +445,36 @@ static void expect_load_error(const char *explicit_path, pn_errcode code, const 
     pn_err_clear(&err);
 }
 
+/* The optional console section: theme, keymap and refresh interval. */
+static void test_console_section(void **state)
+{
+    (void)state;
+    pn_config *c = expect_ok("instance: x\n");
+    assert_null(c->console_theme);
+    assert_null(c->console_keymap);
+    assert_int_equal(c->console_refresh, -1);
+    pn_config_free(c);
+    c = expect_ok("console:\n  theme: light\n  keymap: vi\n  refresh: 10\n");
+    assert_string_equal(c->console_theme, "light");
+    assert_string_equal(c->console_keymap, "vi");
+    assert_int_equal(c->console_refresh, 10);
+    pn_config_free(c);
+    c = expect_ok("console:\n  refresh: 0\n");
+    assert_int_equal(c->console_refresh, 0);
+    pn_config_free(c);
+    c = expect_ok("console: {}\n");
+    pn_config_free(c);
+    expect_error("console:\n  them: dark\n",
+                 "postern.yaml:2:3: unknown key 'them' in console (did you mean 'theme'?)");
+    expect_error("console:\n  theme: blue\n",
+                 "postern.yaml:2:10: console.theme: expected one of dark, light, mono");
+    expect_error("console:\n  keymap: emacs\n", "console.keymap: expected one of default, vi");
+    expect_error("console:\n  refresh: soon\n",
+                 "console.refresh: expected a number of seconds from 0 (off) to 3600");
+    expect_error("console:\n  refresh: -1\n", "console.refresh: expected a number of seconds");
+    expect_error("console: dark\n", "console: expected a mapping");
+}
+
 static void test_load_file(void **state)
 {
     fixture *f = *state;
@@ -597,6 +627,7 @@ int main(void)
         cmocka_unit_test(test_key_errors),
         cmocka_unit_test(test_value_errors),
         cmocka_unit_test(test_yaml_errors),
+        cmocka_unit_test(test_console_section),
         cmocka_unit_test_setup_teardown(test_load_file, fs_setup, fs_teardown),
         cmocka_unit_test_setup_teardown(test_search_order, fs_setup, fs_teardown),
     };
