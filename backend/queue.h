@@ -283,6 +283,11 @@ typedef struct pn_qsample {
  * (queue_samples), deleting samples older than retention_s. */
 bool pn_queue_sample(pn_ctx *ctx, sqlite3 *db, int64_t retention_s, pn_qsample *out,
                      pn_err *err);
+/* Count one entry into a sample (for callers that already list the queue). */
+void pn_qsample_add(pn_qsample *s, const pn_qentry *e);
+/* Store a sample taken by the caller (s->at set) for instance inst. */
+bool pn_queue_sample_store(sqlite3 *db, const char *inst, const pn_qsample *s,
+                           int64_t retention_s, pn_err *err);
 /* Samples since `since`, oldest first (caller frees *out). */
 bool pn_queue_history(sqlite3 *db, const char *instance, int64_t since, pn_qsample **out,
                       size_t *n, pn_err *err);

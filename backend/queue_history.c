@@ -37,12 +37,16 @@ static const char *instance_name(const pn_ctx *ctx)
 
 static bool count_cb(void *vctx, const pn_qentry *e)
 {
-    pn_qsample *s = vctx;
+    pn_qsample_add(vctx, e);
+    return true;
+}
+
+void pn_qsample_add(pn_qsample *s, const pn_qentry *e)
+{
     int q = (e->queue >= 0 && e->queue < PN_QN_COUNT) ? (int)e->queue : PN_QN_OTHER;
     s->count[q]++;
     if (e->size > 0)
         s->bytes += e->size;
-    return true;
 }
 
 bool pn_queue_sample(pn_ctx *ctx, sqlite3 *db, int64_t retention_s, pn_qsample *out,
@@ -59,8 +63,18 @@ bool pn_queue_sample(pn_ctx *ctx, sqlite3 *db, int64_t retention_s, pn_qsample *
         return false;
     }
     s.at = (int64_t)time(NULL);
-    const char *inst = instance_name(ctx);
+    if (!pn_queue_sample_store(db, instance_name(ctx), &s, retention_s, err))
+        return false;
+    if (out)
+        *out = s;
+    return true;
+}
 
+bool pn_queue_sample_store(sqlite3 *db, const char *inst, const pn_qsample *s,
+                           int64_t retention_s, pn_err *err)
+{
+    if (!db)
+        return pn_err_set(err, PN_E_DB, "queue sample: no state DB is open");
     int rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
     if (rc != SQLITE_OK)
         return db_fail(db, rc, err, "queue sample: cannot start a transaction");
@@ -75,15 +89,15 @@ bool pn_queue_sample(pn_ctx *ctx, sqlite3 *db, int64_t retention_s, pn_qsample *
         db_fail(db, rc, err, "queue sample: cannot store it (is the state DB migrated?)");
         goto fail;
     }
-    sqlite3_bind_int64(st, 1, s.at);
+    sqlite3_bind_int64(st, 1, s->at);
     sqlite3_bind_text(st, 2, inst, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(st, 3, s.count[PN_QN_INCOMING]);
-    sqlite3_bind_int64(st, 4, s.count[PN_QN_ACTIVE]);
-    sqlite3_bind_int64(st, 5, s.count[PN_QN_DEFERRED]);
-    sqlite3_bind_int64(st, 6, s.count[PN_QN_HOLD]);
-    sqlite3_bind_int64(st, 7, s.count[PN_QN_MAILDROP]);
-    sqlite3_bind_int64(st, 8, s.count[PN_QN_CORRUPT]);
-    sqlite3_bind_int64(st, 9, s.bytes);
+    sqlite3_bind_int64(st, 3, s->count[PN_QN_INCOMING]);
+    sqlite3_bind_int64(st, 4, s->count[PN_QN_ACTIVE]);
+    sqlite3_bind_int64(st, 5, s->count[PN_QN_DEFERRED]);
+    sqlite3_bind_int64(st, 6, s->count[PN_QN_HOLD]);
+    sqlite3_bind_int64(st, 7, s->count[PN_QN_MAILDROP]);
+    sqlite3_bind_int64(st, 8, s->count[PN_QN_CORRUPT]);
+    sqlite3_bind_int64(st, 9, s->bytes);
     rc = sqlite3_step(st);
     if (rc != SQLITE_DONE) {
         db_fail(db, rc, err, "queue sample: cannot store it");
@@ -100,7 +114,7 @@ bool pn_queue_sample(pn_ctx *ctx, sqlite3 *db, int64_t retention_s, pn_qsample *
             goto fail;
         }
         sqlite3_bind_text(st, 1, inst, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_int64(st, 2, s.at - retention_s);
+        sqlite3_bind_int64(st, 2, s->at - retention_s);
         rc = sqlite3_step(st);
         if (rc != SQLITE_DONE) {
             db_fail(db, rc, err, "queue sample: cannot prune old samples");
@@ -115,8 +129,6 @@ bool pn_queue_sample(pn_ctx *ctx, sqlite3 *db, int64_t retention_s, pn_qsample *
         db_fail(db, rc, err, "queue sample: cannot commit");
         goto fail;
     }
-    if (out)
-        *out = s;
     return true;
 
 fail:

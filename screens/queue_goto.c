@@ -1,0 +1,137 @@
+/* queue_goto.c - the global go-to on the Queue screen: a queue ID jumps to
+ * its row, a Message-ID to the row of the message the maillog names for it,
+ * an address or a domain shows their messages through the filter (the
+ * user's filter is only replaced when something matches). */
+#include "queue_screen.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/mem.h"
+#include "validate.h"
+
+/* The Message-ID of a queued message is in its headers, not in the
+ * listing; Postfix's cleanup logs "QID: message-id=<...>", so the maillog
+ * names the queue ID. (The log engine of the logs issue will index this.) */
+static char *qid_from_log(qs *q, const char *msgid)
+{
+    const pn_config *cfg = q->ctx->cfg;
+    if (!cfg || cfg->n_logs == 0)
+        return NULL;
+    pn_str text = PN_STR_INIT;
+    pn_err err = PN_ERR_INIT;
+    char *found = NULL;
+    if (pn_read_file(q->ctx->tr, cfg->logs[0].path, (size_t)256 << 20, &text, &err)) {
+        char *needle = pn_sprintf(": message-id=<%s>", msgid);
+        const char *p = pn_str_cstr(&text);
+        const char *hit;
+        while ((hit = strstr(p, needle))) {
+            const char *start = hit;
+            while (start > pn_str_cstr(&text) && start[-1] != ' ' && start[-1] != '\n')
+                start--;
+            free(found);
+            found = pn_strndup(start, (size_t)(hit - start));
+            p = hit + 1;
+        }
+        free(needle);
+    }
+    pn_err_clear(&err);
+    pn_str_free(&text);
+    return found;
+}
+
+static bool goto_qid(qs *q, const char *qid)
+{
+    bool present = false;
+    for (size_t i = 0; i < q->list.n && !present; i++)
+        present = strcmp(q->list.items[i].qid, qid) == 0;
+    if (!present)
+        return false;
+    q->mode = QS_LIST;
+    if (!pn_listmodel_goto_key(&q->lm, qid)) {
+        pn_app_set_filter(q->app, "");
+        pn_listmodel_goto_key(&q->lm, qid);
+    }
+    return true;
+}
+
+/* How many listed messages the filter text selects (0 if it does not parse). */
+static size_t filter_hits(qs *q, const char *text)
+{
+    pn_qfilter *f = pn_qfilter_parse(text, NULL);
+    if (!f)
+        return 0;
+    size_t n = 0;
+    int64_t now = qs_now(q);
+    for (size_t i = 0; i < q->list.n; i++)
+        n += pn_qfilter_match(f, &q->list.items[i], now);
+    pn_qfilter_free(f);
+    return n;
+}
+
+/* Show exactly the messages of an address or domain: the first filter that
+ * selects any. The user's filter is only replaced on a hit. */
+static bool goto_filter(qs *q, const char *const *texts)
+{
+    for (size_t i = 0; texts[i]; i++) {
+        if (filter_hits(q, texts[i]) == 0)
+            continue;
+        q->mode = QS_LIST;
+        if (!pn_app_set_filter(q->app, texts[i]))
+            return false;
+        pn_listmodel_first(&q->lm);
+        return true;
+    }
+    return false;
+}
+
+bool qs_go_to(void *st, const char *target)
+{
+    qs *q = st;
+    pn_str t = PN_STR_INIT;
+    while (*target == ' ')
+        target++;
+    pn_str_set(&t, target);
+    pn_str_rtrim(&t);
+    const char *s = pn_str_cstr(&t);
+    bool ok = false;
+    if (!*s || strchr(s, '"'))
+        goto out;
+    if (pn_valid_qid("queue ID", s, NULL)) {
+        ok = goto_qid(q, s);
+        goto out;
+    }
+    bool bracketed = s[0] == '<';
+    if (strchr(s, '@') && (bracketed || !pn_valid_email("address", s, NULL))) {
+        pn_str id = PN_STR_INIT;
+        pn_str_set(&id, bracketed ? s + 1 : s);
+        if (id.len && id.s[id.len - 1] == '>')
+            pn_str_truncate(&id, id.len - 1);
+        char *qid = qid_from_log(q, pn_str_cstr(&id));
+        if (qid)
+            ok = goto_qid(q, qid);
+        free(qid);
+        pn_str_free(&id);
+        goto out;
+    }
+    if (pn_valid_email("address", s, NULL)) {
+        /* the sender, or any recipient */
+        char *a = pn_sprintf("sender:\"%s\"", s), *b = pn_sprintf("rcpt:\"%s\"", s);
+        const char *const texts[] = {a, b, NULL};
+        ok = goto_filter(q, texts);
+        free(a);
+        free(b);
+        goto out;
+    }
+    if (pn_valid_domain("domain", s, NULL)) {
+        char *a = pn_sprintf("domain:%s", s), *b = pn_sprintf("sender:@%s", s);
+        const char *const texts[] = {a, b, NULL};
+        ok = goto_filter(q, texts);
+        free(a);
+        free(b);
+    }
+out:
+    pn_str_free(&t);
+    return ok;
+}
+
