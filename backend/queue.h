@@ -219,7 +219,7 @@ const char *pn_qaction_str(pn_qaction a);           /* "delete", "hold", ... */
 bool pn_qaction_parse(const char *s, pn_qaction *out);
 
 typedef enum pn_qoutcome {
-    PN_QO_DONE,       /* Postfix confirmed it for this ID */
+    PN_QO_DONE,       /* Postfix confirmed it, or it already was as asked (held, not held) */
     PN_QO_NOT_FOUND,  /* not in the queue (already delivered or removed): normal */
     PN_QO_FAILED      /* Postfix said something went wrong */
 } pn_qoutcome;

@@ -476,17 +476,25 @@ static bool run_postsuper(pn_ctx *ctx, pn_qaction action, pn_qaction_report *rep
                     if (confirmed[i] || r->outcome != PN_QO_NOT_FOUND || where[i] == PN_QN_COUNT)
                         continue;
                     char *d;
+                    pn_qoutcome o = PN_QO_FAILED;
+                    /* Already in the state asked for: nothing to do, and
+                     * nothing failed (a group hold that meets a held
+                     * message must not alarm anyone). */
+                    if ((action == PN_QA_HOLD && where[i] == PN_QN_HOLD) ||
+                        (action == PN_QA_RELEASE && where[i] != PN_QN_MAILDROP))
+                        o = PN_QO_DONE;
                     if (where[i] == PN_QN_MAILDROP)
                         d = pn_sprintf("still in maildrop: Postfix cannot %s it yet "
                                        "(pickup has not taken it; try again shortly)", pa->verb);
                     else if (action == PN_QA_HOLD && where[i] == PN_QN_HOLD)
-                        d = pn_strdup("already on hold");
+                        d = pn_strdup("already on hold: nothing to do");
                     else if (action == PN_QA_RELEASE)
-                        d = pn_sprintf("not on hold (it is in the %s queue)", pn_qname_str(where[i]));
+                        d = pn_sprintf("not on hold (it is in the %s queue): nothing to do",
+                                       pn_qname_str(where[i]));
                     else
                         d = pn_sprintf("Postfix did not %s it (it is in the %s queue)", pa->verb,
                                        pn_qname_str(where[i]));
-                    set_detail(r, PN_QO_FAILED, d, strlen(d));
+                    set_detail(r, o, d, strlen(d));
                     free(d);
                 }
             }

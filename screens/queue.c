@@ -29,9 +29,9 @@ static const pn_column queue_columns[NCOLS] = {
     [COL_QID] = {"qid", "QUEUE ID", 10, 20, 0, PN_ALIGN_LEFT, true, true},
     [COL_AGE] = {"age", "AGE", 5, 6, 0, PN_ALIGN_RIGHT, true, true},
     [COL_SIZE] = {"size", "SIZE", 5, 6, 0, PN_ALIGN_RIGHT, true, true},
-    [COL_SENDER] = {"sender", "SENDER", 12, 40, 3, PN_ALIGN_LEFT, true, true},
-    [COL_RCPT] = {"rcpt", "RECIPIENT", 12, 44, 3, PN_ALIGN_LEFT, true, true},
-    [COL_CLASS] = {"class", "CLASS", 8, 10, 0, PN_ALIGN_LEFT, true, true},
+    [COL_SENDER] = {"sender", "SENDER", 11, 40, 3, PN_ALIGN_LEFT, true, true},
+    [COL_RCPT] = {"rcpt", "RECIPIENT", 11, 44, 3, PN_ALIGN_LEFT, true, true},
+    [COL_CLASS] = {"class", "CLASS", 10, 10, 0, PN_ALIGN_LEFT, true, true},
     [COL_REASON] = {"reason", "REASON", 10, 0, 4, PN_ALIGN_LEFT, true, true},
     [COL_LEFT] = {"left", "LEFT", 5, 6, 0, PN_ALIGN_RIGHT, true, true},
 };
@@ -526,6 +526,16 @@ static int queue_action(void *st, const pn_command *cmd)
     }
 }
 
+static void lift_to_min(double *v, size_t n)
+{
+    double lo = v[0];
+    for (size_t i = 1; i < n; i++)
+        if (v[i] < lo)
+            lo = v[i];
+    for (size_t i = 0; i < n; i++)
+        v[i] -= lo;
+}
+
 static void draw_header(qs *q, pn_canvas *c, int w)
 {
     pn_str t = PN_STR_INIT;
@@ -557,6 +567,10 @@ static void draw_header(qs *q, pn_canvas *c, int w)
             counts[i] = (double)n;
             sizes[i] = (double)q->hist[i].bytes;
         }
+        /* A queue of thousands that moves by tens would draw as a flat
+         * full bar scaled from zero: scale from the window's minimum. */
+        lift_to_min(counts, q->n_hist);
+        lift_to_min(sizes, q->n_hist);
         int x = w - (2 * sw + 14);
         pn_draw_text(c, 0, x, 5, PN_ROLE_DIM, "msgs ");
         pn_draw_sparkline(c, 0, x + 5, sw, PN_ROLE_CHART, counts, q->n_hist);

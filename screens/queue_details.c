@@ -301,8 +301,7 @@ void qs_details_draw(qs *q, pn_canvas *c, pn_rect area)
 
     pn_str_reset(&t);
     if (d->have && d->d.message_id)
-        pn_str_appendf(&t, "Message-ID %s   (trace: postern trace '%s')", d->d.message_id,
-                       d->d.message_id);
+        pn_str_appendf(&t, "Message-ID %s", d->d.message_id);
     else if (d->have)
         pn_str_append(&t, "Message-ID (none in the headers)");
     pn_draw_text(c, y++, 0, w, PN_ROLE_NORMAL, pn_str_cstr(&t));
