@@ -631,10 +631,12 @@ static void queue_status(void *st, pn_str *out)
     }
 }
 
-/* For the launch trace: rows are there (or the listing failed). */
+/* For the launch trace: the first rows are on screen (they stream in
+ * during the first listing), or the listing ended (empty queue, error). */
 static bool queue_ready(void *st)
 {
-    return ((qs *)st)->loaded;
+    const qs *q = st;
+    return q->loaded || q->list.n > 0;
 }
 
 static pn_listmodel *queue_list(void *st)

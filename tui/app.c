@@ -22,6 +22,7 @@
 
 #define PREFIX_WAIT_MS 1000
 #define TICK_MS 200
+#define TICK_BUSY_MS 40
 #define MIN_COLS 40
 #define MIN_LINES 10
 
@@ -42,6 +43,18 @@ __attribute__((constructor)) static void remember_start(void)
 int64_t pn_app_trace_ms(void)
 {
     return mono_ms() - mono_start_ms;
+}
+
+/* Trace times: ms since the process started, with microseconds, and the
+ * CLOCK_MONOTONIC ms a bench can compare with its own clock. */
+static double trace_now(double *mono_abs)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    double abs_ms = (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+    if (mono_abs)
+        *mono_abs = abs_ms;
+    return abs_ms - (double)mono_start_ms;
 }
 
 /* ---- small services ---------------------------------------------------------- */
@@ -350,16 +363,17 @@ static void trace_frame(pn_app *app)
 {
     if (!app->trace)
         return;
-    int64_t now = pn_app_trace_ms();
-    fprintf(app->trace, "frame %lld\n", (long long)now);
+    double mono;
+    double now = trace_now(&mono);
+    fprintf(app->trace, "frame %.3f %.3f\n", now, mono);
     for (size_t i = 0; i < app->trace_keys.n; i++)
-        fprintf(app->trace, "key %s %lld\n", app->trace_keys.v[i], (long long)now);
+        fprintf(app->trace, "key %s %.3f\n", app->trace_keys.v[i], now);
     pn_argv_free(&app->trace_keys);
     pn_slot *s = pn_app_slot(app);
     static bool ready_done;
     if (!ready_done && s->st && s->ops->ready && s->ops->ready(s->st)) {
         ready_done = true;
-        fprintf(app->trace, "ready %lld\n", (long long)now);
+        fprintf(app->trace, "ready %.3f %.3f\n", now, mono);
     }
     fflush(app->trace);
 }
@@ -477,6 +491,13 @@ static void modal_key(pn_app *app, pn_key k)
 
 /* The keys typed so far were a prefix and no more came: run the binding of
  * exactly those keys if there is one, else feed them on. */
+/* Screens tick every TICK_MS; faster while background work runs, so that
+ * rows streaming in (the first queue listing) show as they come. */
+static int tick_ms(const pn_app *app)
+{
+    return app->jobs ? TICK_BUSY_MS : TICK_MS;
+}
+
 static void prefix_timeout(pn_app *app)
 {
     pn_keyseq typed = app->pending;
@@ -569,7 +590,7 @@ static void trace_key(pn_app *app, pn_key k)
         return;
     pn_str n = PN_STR_INIT;
     pn_key_name(&n, k);
-    pn_argv_addf(&app->trace_keys, "%s %lld", pn_str_cstr(&n), (long long)pn_app_trace_ms());
+    pn_argv_addf(&app->trace_keys, "%s %.3f", pn_str_cstr(&n), trace_now(NULL));
     pn_str_free(&n);
 }
 
@@ -878,7 +899,7 @@ int pn_tui_run(pn_ctx *ctx, const pn_tui_opts *opts)
         } else {
             reap_jobs(&app, false);
             int64_t now = mono_ms();
-            if (now - last_tick >= TICK_MS) {
+            if (now - last_tick >= tick_ms(&app)) {
                 tick_screens(&app);
                 last_tick = now;
                 if (app.jobs)
@@ -893,12 +914,12 @@ int pn_tui_run(pn_ctx *ctx, const pn_tui_opts *opts)
             script_step(&app);
             continue;
         }
-        int timeout = TICK_MS;
+        int timeout = tick_ms(&app);
         if (app.pending.n) {
             int64_t left = app.pending_since + PREFIX_WAIT_MS - mono_ms();
             timeout = left < 0 ? 0 : (int)left;
-            if (timeout > TICK_MS)
-                timeout = TICK_MS;
+            if (timeout > tick_ms(&app))
+                timeout = tick_ms(&app);
         }
         pn_key k = pn_term_read_key(timeout, app.wake_pipe[0]);
         if (k == PN_KEY_EOF) {
