@@ -345,8 +345,7 @@ static void fit_qid_column(qs *q)
         if (len > w)
             w = len;
     }
-    pn_column *cols = (pn_column *)q->lm.cols;
-    cols[COL_QID].min_width = w > 20 ? 20 : w;
+    q->lm.own_cols[COL_QID].min_width = w > 20 ? 20 : w;
 }
 
 static void list_done(void *st, void *data, bool cancelled)
@@ -423,9 +422,7 @@ static void *queue_create(pn_app *app)
         .search = src_search,
         .role = src_role,
     };
-    pn_column *cols = pn_malloc(sizeof(queue_columns));
-    memcpy(cols, queue_columns, sizeof(queue_columns));
-    pn_listmodel_init(&q->lm, &q->src, cols, NCOLS);
+    pn_listmodel_init_copy(&q->lm, &q->src, queue_columns, NCOLS);
     /* Oldest first, as an administrator triages a queue. */
     pn_listmodel_sort(&q->lm, COL_AGE, true);
     qs_shape_init(q);
@@ -438,9 +435,7 @@ static void queue_destroy(void *st)
     qs *q = st;
     if (!q)
         return;
-    pn_column *cols = (pn_column *)q->lm.cols;
     pn_listmodel_free(&q->lm);
-    free(cols);
     qs_shape_free(q);
     qs_details_free(&q->det);
     pn_qlist_free(&q->list);

@@ -85,6 +85,21 @@ static bool goto_filter(qs *q, const char *const *texts)
     return false;
 }
 
+/* The first of the filters "<first><value>" and "<second><value>" (value
+ * in quotes when asked) that selects any message. */
+static bool goto_either(qs *q, const char *first, const char *second, const char *value,
+                        bool quote)
+{
+    const char *q1 = quote ? "\"" : "";
+    char *a = pn_sprintf("%s%s%s%s", first, q1, value, q1);
+    char *b = pn_sprintf("%s%s%s%s", second, q1, value, q1);
+    const char *const texts[] = {a, b, NULL};
+    bool ok = goto_filter(q, texts);
+    free(a);
+    free(b);
+    return ok;
+}
+
 bool qs_go_to(void *st, const char *target)
 {
     qs *q = st;
@@ -114,22 +129,10 @@ bool qs_go_to(void *st, const char *target)
         pn_str_free(&id);
         goto out;
     }
-    if (pn_valid_email("address", s, NULL)) {
-        /* the sender, or any recipient */
-        char *a = pn_sprintf("sender:\"%s\"", s), *b = pn_sprintf("rcpt:\"%s\"", s);
-        const char *const texts[] = {a, b, NULL};
-        ok = goto_filter(q, texts);
-        free(a);
-        free(b);
-        goto out;
-    }
-    if (pn_valid_domain("domain", s, NULL)) {
-        char *a = pn_sprintf("domain:%s", s), *b = pn_sprintf("sender:@%s", s);
-        const char *const texts[] = {a, b, NULL};
-        ok = goto_filter(q, texts);
-        free(a);
-        free(b);
-    }
+    if (pn_valid_email("address", s, NULL))
+        ok = goto_either(q, "sender:", "rcpt:", s, true);      /* sender, or any recipient */
+    else if (pn_valid_domain("domain", s, NULL))
+        ok = goto_either(q, "domain:", "sender:@", s, false);  /* a recipient's, or the sender's */
 out:
     pn_str_free(&t);
     return ok;

@@ -125,16 +125,12 @@ void qs_shape_init(qs *q)
         .search = ssrc_search,
         .role = ssrc_role,
     };
-    pn_column *cols = pn_malloc(sizeof(shape_columns));
-    memcpy(cols, shape_columns, sizeof(shape_columns));
-    pn_listmodel_init(&sh->lm, &sh->src, cols, SC_COUNT);
+    pn_listmodel_init_copy(&sh->lm, &sh->src, shape_columns, SC_COUNT);
 }
 
 void qs_shape_free(qs *q)
 {
-    pn_column *cols = (pn_column *)q->shape.lm.cols;
     pn_listmodel_free(&q->shape.lm);
-    free(cols);
     if (q->shape.built)
         pn_qshape_free(&q->shape.s);
     q->shape.built = false;
@@ -182,7 +178,7 @@ bool qs_shape_set(qs *q, const char *name)
     }
     sh->on = true;
     q->mode = QS_SHAPE;
-    ((pn_column *)sh->lm.cols)[SC_KEY].header = by_headers[sh->by];
+    sh->lm.own_cols[SC_KEY].header = by_headers[sh->by];
     /* Marks name groups of one grouping: a new grouping starts unmarked,
      * in the backend's order (biggest first; age buckets in order). */
     pn_listmodel_mark_clear(&sh->lm);

@@ -332,8 +332,19 @@ void pn_listmodel_init(pn_listmodel *m, const pn_list_source *src, const pn_colu
     pn_listmodel_rebuild(m);
 }
 
+void pn_listmodel_init_copy(pn_listmodel *m, const pn_list_source *src, const pn_column *cols,
+                            int ncols)
+{
+    size_t n = ncols > 0 ? (size_t)ncols : 1;
+    pn_column *copy = pn_malloc(n * sizeof(*copy));
+    memcpy(copy, cols, (size_t)(ncols > 0 ? ncols : 0) * sizeof(*copy));
+    pn_listmodel_init(m, src, copy, ncols);
+    m->own_cols = copy;
+}
+
 void pn_listmodel_free(pn_listmodel *m)
 {
+    free(m->own_cols);
     free(m->col_visible);
     free(m->order);
     if (m->marks) {

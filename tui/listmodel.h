@@ -70,11 +70,17 @@ typedef struct pn_listmodel {
     struct pn_keyset *marks;
     char *cursor_key;          /* key of the cursor row, kept across rebuilds */
     char *range_anchor;        /* key of the last marked row (mark-range) */
+    pn_column *own_cols;       /* the private copy of pn_listmodel_init_copy */
 } pn_listmodel;
 
 /* init builds the first view (it calls src->count, so the source must be
  * usable, possibly empty). */
 void pn_listmodel_init(pn_listmodel *m, const pn_list_source *src, const pn_column *cols, int ncols);
+/* Same, with a private copy of the columns that the screen may change
+ * (a width fitted to the data, a header naming the grouping): own_cols,
+ * freed by pn_listmodel_free. */
+void pn_listmodel_init_copy(pn_listmodel *m, const pn_list_source *src, const pn_column *cols,
+                            int ncols);
 void pn_listmodel_free(pn_listmodel *m);
 /* Recompute order (filter, then stable sort) after the rows, the filter or
  * the sort changed; the cursor stays on the same key if it is still there,
