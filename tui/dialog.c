@@ -22,8 +22,26 @@ static pn_rect centred(const pn_app *app, int w, int h)
     return (pn_rect){(app->lines - h) / 2, (app->cols - w) / 2, h, w};
 }
 
+/* Where continuation lines of a wrapped line start: under the last column
+ * of a table-like line (the text after its last run of two blanks), else
+ * under its first word; bytes and columns are the same here (ASCII blanks
+ * before it are what is counted, wide text before it only makes it wider). */
+static int hanging_indent(const char *p, size_t len, int width)
+{
+    int lead = 0;
+    while ((size_t)lead < len && p[lead] == ' ')
+        lead++;
+    int hang = lead;
+    for (size_t i = (size_t)lead; i + 2 < len; i++) {
+        if (p[i] == ' ' && p[i + 1] == ' ' && p[i + 2] != ' ')
+            hang = (int)pn_text_width_n(p, i + 2);
+    }
+    return hang > width / 2 ? lead : hang;
+}
+
 /* Split text into lines of at most width columns, breaking at blanks
- * where possible; roles follow their source line. */
+ * where possible, continuation lines indented (hanging_indent); roles
+ * follow their source line. */
 static void wrap_text(const char *text, int width, const int *roles, size_t n_roles,
                       pn_argv *out, int **out_roles)
 {
@@ -41,11 +59,13 @@ static void wrap_text(const char *text, int width, const int *roles, size_t n_ro
         const char *nl = strchr(p, '\n');
         size_t len = nl ? (size_t)(nl - p) : strlen(p);
         int role = src_line < n_roles && roles ? roles[src_line] : -1;
+        int hang = hanging_indent(p, len, width);
         size_t start = 0;
         do {
             /* take as many code points as fit */
             size_t i = start, last_blank = 0;
-            int used = 0;
+            int indent = start > 0 ? hang : 0;
+            int used = indent;
             while (i < len) {
                 uint32_t cp;
                 size_t k = pn_utf8_decode(p + i, len - i, &cp, NULL);
@@ -62,9 +82,7 @@ static void wrap_text(const char *text, int width, const int *roles, size_t n_ro
             size_t end = i;
             if (i < len && last_blank > start)
                 end = last_blank;
-            pn_argv_add(out, "");
-            free(out->v[out->n - 1]);
-            out->v[out->n - 1] = pn_strndup(p + start, end - start);
+            pn_argv_addf(out, "%*s%.*s", indent, "", (int)(end - start), p + start);
             if (n == cap) {
                 cap *= 2;
                 r = pn_realloc(r, cap * sizeof *r);

@@ -15,7 +15,12 @@ static int cp_width(uint32_t cp)
 
 size_t pn_text_width(const char *s)
 {
-    size_t len = strlen(s), i = 0, w = 0;
+    return pn_text_width_n(s, strlen(s));
+}
+
+size_t pn_text_width_n(const char *s, size_t len)
+{
+    size_t i = 0, w = 0;
     while (i < len) {
         uint32_t cp;
         i += pn_utf8_decode(s + i, len - i, &cp, NULL);

@@ -15,6 +15,8 @@
 
 /* Display width of a UTF-8 string (invalid bytes and unprintables count 1). */
 size_t pn_text_width(const char *s);
+/* The same for the first len bytes. */
+size_t pn_text_width_n(const char *s, size_t len);
 /* Append s sanitised and fitted into exactly `width` columns when pad is
  * true (else at most width): cut with an ellipsis when too wide. */
 void pn_text_fit(pn_str *out, const char *s, size_t width, bool pad);
