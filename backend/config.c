@@ -1,11 +1,12 @@
 /* config.c - postern.yaml: find it, parse it with libyaml, check it against
  * the schema in config.h and fill a pn_config (see config.h).
  *
- * The YAML event stream is first built into a small tree that remembers the
- * line:column of every node, then walked against the schema, so every error
- * reads "file:line:column: key: what was expected, what was found". Aliases,
- * anchors and non-string tags are refused; duplicate and unknown keys are
- * errors (unknown ones get a "did you mean" suggestion).
+ * The YAML text is first built into a small tree that remembers the
+ * line:column of every node (util/yamltree.h), then walked against the
+ * schema, so every error reads "file:line:column: key: what was expected,
+ * what was found". Aliases, anchors and non-string tags are refused;
+ * duplicate and unknown keys are errors (unknown ones get a "did you mean"
+ * suggestion).
  *
  * Search order (pn_config_load): --config PATH, $POSTERN_CONFIG,
  * $XDG_CONFIG_HOME/postern/postern.yaml or ~/.config/postern/postern.yaml,
@@ -18,20 +19,18 @@
 #include "util/mem.h"
 #include "util/str.h"
 #include "util/utf8.h"
+#include "util/yamltree.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <yaml.h>
 
 #define MAX_CONFIG_BYTES (1024 * 1024)
-#define MAX_DEPTH 32
 #define DEFAULT_CONTROLLER "127.0.0.1:11334"
 
 /* ---- config object ---------------------------------------------------- */
@@ -104,294 +103,38 @@ static void set_field(char **field, char *value)
 
 /* ---- YAML tree -------------------------------------------------------- */
 
-typedef enum { N_SCALAR, N_SEQ, N_MAP } node_kind;
+typedef pn_yaml_node node;
 
-typedef struct node {
-    node_kind kind;
-    int line, col;          /* 1-based */
-    char *val;              /* scalar bytes, NUL-terminated (may contain NUL) */
-    size_t len;
-    bool plain;             /* unquoted scalar */
-    struct node **kids;     /* seq: items; map: key0, value0, key1, value1 ... */
-    size_t n, cap;
-} node;
+static const pn_yaml_rules config_yaml = {
+    .max_depth = 32,
+    .refused_in = "postern.yaml",
+    .one_document_in = "postern.yaml",
+    .names_what_it_refuses = true,
+    .invalid_text_at_byte = true,
+    .context_at_line_column = true,
+};
 
 typedef struct parser {
-    yaml_parser_t yp;
     const char *name;
     pn_err *err;
 } parser;
 
-static void node_free(node *n)
-{
-    if (!n)
-        return;
-    for (size_t i = 0; i < n->n; i++)
-        node_free(n->kids[i]);
-    free(n->kids);
-    free(n->val);
-    free(n);
-}
-
-static void node_add(node *parent, node *kid)
-{
-    if (parent->n == parent->cap) {
-        parent->cap = parent->cap ? parent->cap * 2 : 8;
-        parent->kids = pn_realloc(parent->kids, parent->cap * sizeof(*parent->kids));
-    }
-    parent->kids[parent->n++] = kid;
-}
-
-static bool err_at_line(parser *p, int line, int col, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static bool err_at_line(parser *p, int line, int col, const char *fmt, ...)
-{
-    pn_str s = PN_STR_INIT;
-    pn_str_appendf(&s, "%s:%d:%d: ", p->name, line, col);
-    va_list ap;
-    va_start(ap, fmt);
-    pn_str_vappendf(&s, fmt, ap);
-    va_end(ap);
-    pn_err_set(p->err, PN_E_CONFIG, "%s", pn_str_cstr(&s));
-    pn_str_free(&s);
-    return false;
-}
-
-#define err_at(p, n, ...) err_at_line((p), (n)->line, (n)->col, __VA_ARGS__)
-
-static bool syntax_error(parser *p)
-{
-    yaml_parser_t *y = &p->yp;
-    if (y->error == YAML_MEMORY_ERROR) {
-        fprintf(stderr, "postern: out of memory parsing %s\n", p->name);
-        abort();
-    }
-    const char *problem = y->problem ? y->problem : "unknown problem";
-    if (y->error == YAML_READER_ERROR) {
-        if (y->problem_value != -1)
-            return pn_err_set(p->err, PN_E_CONFIG, "%s: invalid text at byte %zu: %s (#%X)",
-                              p->name, y->problem_offset, problem, (unsigned)y->problem_value);
-        return pn_err_set(p->err, PN_E_CONFIG, "%s: invalid text at byte %zu: %s",
-                          p->name, y->problem_offset, problem);
-    }
-    if (y->context)
-        return err_at_line(p, (int)y->problem_mark.line + 1, (int)y->problem_mark.column + 1,
-                           "YAML syntax error: %s (%s at line %d column %d)", problem, y->context,
-                           (int)y->context_mark.line + 1, (int)y->context_mark.column + 1);
-    return err_at_line(p, (int)y->problem_mark.line + 1, (int)y->problem_mark.column + 1,
-                       "YAML syntax error: %s", problem);
-}
-
-static bool next_event(parser *p, yaml_event_t *ev)
-{
-    if (!yaml_parser_parse(&p->yp, ev))
-        return syntax_error(p);
-    return true;
-}
-
-static node *node_new(node_kind kind, const yaml_event_t *ev)
-{
-    node *n = pn_calloc(1, sizeof(*n));
-    n->kind = kind;
-    n->line = (int)ev->start_mark.line + 1;
-    n->col = (int)ev->start_mark.column + 1;
-    return n;
-}
-
-static bool check_anchor_tag(parser *p, const yaml_event_t *ev, const yaml_char_t *anchor,
-                             const yaml_char_t *tag, bool *forced_string)
-{
-    int line = (int)ev->start_mark.line + 1, col = (int)ev->start_mark.column + 1;
-    if (anchor)
-        return err_at_line(p, line, col, "YAML anchors (&%s) are not supported in postern.yaml",
-                           (const char *)anchor);
-    if (tag) {
-        if (forced_string && !strcmp((const char *)tag, YAML_STR_TAG)) {
-            *forced_string = true;
-            return true;
-        }
-        return err_at_line(p, line, col, "YAML tags (%s) are not supported in postern.yaml",
-                           (const char *)tag);
-    }
-    return true;
-}
-
-/* Build the node that starts with *ev (consumed). */
-static node *build(parser *p, yaml_event_t *ev, int depth)
-{
-    node *n = NULL;
-    if (depth > MAX_DEPTH) {
-        err_at_line(p, (int)ev->start_mark.line + 1, (int)ev->start_mark.column + 1,
-                    "nested more than %d levels deep", MAX_DEPTH);
-        yaml_event_delete(ev);
-        return NULL;
-    }
-    switch (ev->type) {
-    case YAML_SCALAR_EVENT: {
-        bool forced = false;
-        if (!check_anchor_tag(p, ev, ev->data.scalar.anchor, ev->data.scalar.tag, &forced))
-            break;
-        n = node_new(N_SCALAR, ev);
-        n->len = ev->data.scalar.length;
-        n->val = pn_malloc(n->len + 1);
-        memcpy(n->val, ev->data.scalar.value, n->len);
-        n->val[n->len] = '\0';
-        n->plain = !forced && ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
-        break;
-    }
-    case YAML_ALIAS_EVENT:
-        err_at_line(p, (int)ev->start_mark.line + 1, (int)ev->start_mark.column + 1,
-                    "YAML aliases (*%s) are not supported in postern.yaml",
-                    (const char *)ev->data.alias.anchor);
-        break;
-    case YAML_SEQUENCE_START_EVENT:
-    case YAML_MAPPING_START_EVENT: {
-        bool seq = ev->type == YAML_SEQUENCE_START_EVENT;
-        if (!check_anchor_tag(p, ev,
-                              seq ? ev->data.sequence_start.anchor : ev->data.mapping_start.anchor,
-                              seq ? ev->data.sequence_start.tag : ev->data.mapping_start.tag,
-                              NULL))
-            break;
-        n = node_new(seq ? N_SEQ : N_MAP, ev);
-        yaml_event_type_t end = seq ? YAML_SEQUENCE_END_EVENT : YAML_MAPPING_END_EVENT;
-        for (;;) {
-            yaml_event_t kid_ev;
-            if (!next_event(p, &kid_ev)) {
-                node_free(n);
-                n = NULL;
-                break;
-            }
-            if (kid_ev.type == end) {
-                yaml_event_delete(&kid_ev);
-                break;
-            }
-            node *kid = build(p, &kid_ev, depth + 1);
-            if (!kid) {
-                node_free(n);
-                n = NULL;
-                break;
-            }
-            node_add(n, kid);
-        }
-        break;
-    }
-    default:
-        err_at_line(p, (int)ev->start_mark.line + 1, (int)ev->start_mark.column + 1,
-                    "unexpected YAML event %d", (int)ev->type);
-        break;
-    }
-    yaml_event_delete(ev);
-    return n;
-}
-
-/* Parse the whole stream into one document root. Sets *empty for a stream
- * without a document. */
-static node *build_document(parser *p, bool *empty)
-{
-    yaml_event_t ev;
-    *empty = false;
-    if (!next_event(p, &ev))
-        return NULL;
-    yaml_event_type_t t = ev.type;
-    yaml_event_delete(&ev);
-    if (t != YAML_STREAM_START_EVENT)
-        return err_at_line(p, 1, 1, "YAML stream does not start properly"), NULL;
-
-    if (!next_event(p, &ev))
-        return NULL;
-    if (ev.type == YAML_STREAM_END_EVENT) {
-        yaml_event_delete(&ev);
-        *empty = true;
-        return NULL;
-    }
-    yaml_event_delete(&ev);  /* DOCUMENT_START */
-
-    if (!next_event(p, &ev))
-        return NULL;
-    node *root = build(p, &ev, 0);
-    if (!root)
-        return NULL;
-
-    if (!next_event(p, &ev)) {  /* DOCUMENT_END */
-        node_free(root);
-        return NULL;
-    }
-    yaml_event_delete(&ev);
-    if (!next_event(p, &ev)) {
-        node_free(root);
-        return NULL;
-    }
-    if (ev.type != YAML_STREAM_END_EVENT) {
-        err_at_line(p, (int)ev.start_mark.line + 1, (int)ev.start_mark.column + 1,
-                    "only one YAML document is allowed in postern.yaml");
-        yaml_event_delete(&ev);
-        node_free(root);
-        return NULL;
-    }
-    yaml_event_delete(&ev);
-    return root;
-}
+#define err_at(p, n, ...) pn_yaml_fail((p)->err, (p)->name, (n)->line, (n)->col, __VA_ARGS__)
 
 /* ---- schema helpers --------------------------------------------------- */
-
-static bool is_null(const node *n)
-{
-    if (!n)
-        return true;
-    if (n->kind != N_SCALAR || !n->plain)
-        return false;
-    return n->len == 0 || !strcmp(n->val, "~") || !strcmp(n->val, "null") ||
-           !strcmp(n->val, "Null") || !strcmp(n->val, "NULL");
-}
-
-/* Append 'text' quoted for a message: control characters escaped, long
- * values cut at a UTF-8 boundary. */
-static void append_quoted(pn_str *out, const char *s, size_t len)
-{
-    const size_t max = 60;
-    bool cut = false;
-    if (len > max) {
-        len = max;
-        while (len > 0 && ((unsigned char)s[len] & 0xC0) == 0x80)
-            len--;
-        cut = true;
-    }
-    pn_str_appendc(out, '\'');
-    for (size_t i = 0; i < len;) {
-        uint32_t cp;
-        bool valid;
-        size_t k = pn_utf8_decode(s + i, len - i, &cp, &valid);
-        if (!valid)
-            pn_str_appendf(out, "\\x%02X", (unsigned char)s[i]);
-        else if (cp == '\n')
-            pn_str_append(out, "\\n");
-        else if (cp == '\r')
-            pn_str_append(out, "\\r");
-        else if (cp == '\t')
-            pn_str_append(out, "\\t");
-        else if (pn_utf8_is_unsafe(cp))
-            pn_str_appendf(out, "\\u%04X", (unsigned)cp);
-        else
-            pn_str_appendn(out, s + i, k);
-        i += k;
-    }
-    if (cut)
-        pn_str_append(out, "...");
-    pn_str_appendc(out, '\'');
-}
 
 /* What a node is, for "found ..." in messages. */
 static const char *describe(const node *n, pn_str *buf)
 {
     pn_str_reset(buf);
-    if (is_null(n))
+    if (pn_yaml_is_null(n))
         pn_str_append(buf, "nothing");
-    else if (n->kind == N_MAP)
+    else if (n->kind == PN_YAML_MAPPING)
         pn_str_append(buf, "a mapping");
-    else if (n->kind == N_SEQ)
+    else if (n->kind == PN_YAML_SEQUENCE)
         pn_str_append(buf, "a sequence");
     else
-        append_quoted(buf, n->val, n->len);
+        pn_yaml_append_quoted(buf, n->val, n->len);
     return pn_str_cstr(buf);
 }
 
@@ -427,7 +170,7 @@ static bool check_clean(parser *p, const node *n, const char *path, const char *
 
 static bool get_string(parser *p, const node *n, const char *path, bool allow_empty, char **out)
 {
-    if (n->kind != N_SCALAR || is_null(n))
+    if (n->kind != PN_YAML_SCALAR || pn_yaml_is_null(n))
         return expected(p, n, path, "a string");
     if (!allow_empty && n->len == 0)
         return err_at(p, n, "%s: must not be empty", path);
@@ -439,7 +182,7 @@ static bool get_string(parser *p, const node *n, const char *path, bool allow_em
 
 static bool get_path(parser *p, const node *n, const char *path, char **out)
 {
-    if (n->kind != N_SCALAR || is_null(n))
+    if (n->kind != PN_YAML_SCALAR || pn_yaml_is_null(n))
         return expected(p, n, path, "an absolute path");
     if (!check_clean(p, n, path, n->val, n->len))
         return false;
@@ -456,7 +199,7 @@ static bool get_path(parser *p, const node *n, const char *path, char **out)
 
 static bool get_bool(parser *p, const node *n, const char *path, bool *out)
 {
-    if (n->kind == N_SCALAR && n->plain) {
+    if (n->kind == PN_YAML_SCALAR && n->plain) {
         if (!strcmp(n->val, "true") || !strcmp(n->val, "True") || !strcmp(n->val, "TRUE")) {
             *out = true;
             return true;
@@ -466,7 +209,7 @@ static bool get_bool(parser *p, const node *n, const char *path, bool *out)
             return true;
         }
     }
-    if (n->kind == N_SCALAR && !n->plain) {
+    if (n->kind == PN_YAML_SCALAR && !n->plain) {
         pn_str d = PN_STR_INIT;
         err_at(p, n, "%s: expected a boolean (true/false), found a quoted string %s", path,
                describe(n, &d));
@@ -526,10 +269,10 @@ static bool check_keys(parser *p, const node *map, const char *where, const char
 {
     for (size_t i = 0; i + 1 < map->n; i += 2) {
         const node *k = map->kids[i];
-        if (k->kind != N_SCALAR)
+        if (k->kind != PN_YAML_SCALAR)
             return err_at(p, k, "%s%skeys must be plain strings, found %s",
                           where ? where : "", where ? ": " : "",
-                          k->kind == N_MAP ? "a mapping" : "a sequence");
+                          k->kind == PN_YAML_MAPPING ? "a mapping" : "a sequence");
         pn_str d = PN_STR_INIT;
         const char *label = where ? where : "key";
         if (k->len == 0 || strlen(k->val) != k->len) {
@@ -546,7 +289,7 @@ static bool check_keys(parser *p, const node *map, const char *where, const char
             if (!ok) {
                 pn_str msg = PN_STR_INIT;
                 pn_str_append(&msg, "unknown key ");
-                append_quoted(&msg, k->val, k->len);
+                pn_yaml_append_quoted(&msg, k->val, k->len);
                 if (where)
                     pn_str_appendf(&msg, " in %s", where);
                 const char *s = suggest(k->val, known);
@@ -579,23 +322,15 @@ static bool check_keys(parser *p, const node *map, const char *where, const char
     return true;
 }
 
-static const node *lookup(const node *map, const char *key)
-{
-    for (size_t i = 0; i + 1 < map->n; i += 2)
-        if (!strcmp(map->kids[i]->val, key))
-            return map->kids[i + 1];
-    return NULL;
-}
-
 /* A section mapping: absent or empty means "all defaults". */
 static bool section(parser *p, const node *root, const char *name, const char *const *known,
                     const node **out)
 {
-    const node *n = lookup(root, name);
+    const node *n = pn_yaml_lookup(root, name);
     *out = NULL;
-    if (!n || is_null(n))
+    if (!n || pn_yaml_is_null(n))
         return true;
-    if (n->kind != N_MAP)
+    if (n->kind != PN_YAML_MAPPING)
         return expected(p, n, name, "a mapping");
     if (!check_keys(p, n, name, known))
         return false;
@@ -668,28 +403,28 @@ static bool parse_log(parser *p, const node *item, size_t idx, pn_log_source *ou
     snprintf(where, sizeof(where), "logs[%zu]", idx);
     char sub[64];
 
-    if (item->kind == N_SCALAR && !is_null(item)) {
+    if (item->kind == PN_YAML_SCALAR && !pn_yaml_is_null(item)) {
         out->format = pn_strdup("syslog");
         return get_path(p, item, where, &out->path);
     }
-    if (item->kind != N_MAP)
+    if (item->kind != PN_YAML_MAPPING)
         return expected(p, item, where, "a path or a mapping with path and format");
     if (!check_keys(p, item, where, known))
         return false;
-    const node *path = lookup(item, "path");
+    const node *path = pn_yaml_lookup(item, "path");
     if (!path)
         return err_at(p, item, "%s: missing key 'path'", where);
     snprintf(sub, sizeof(sub), "%s.path", where);
     if (!get_path(p, path, sub, &out->path))
         return false;
-    const node *fmt = lookup(item, "format");
+    const node *fmt = pn_yaml_lookup(item, "format");
     if (!fmt) {
         out->format = pn_strdup("syslog");
         return true;
     }
     snprintf(sub, sizeof(sub), "%s.format", where);
     for (size_t i = 0; log_formats[i]; i++) {
-        if (fmt->kind == N_SCALAR && !strcmp(fmt->val, log_formats[i]) &&
+        if (fmt->kind == PN_YAML_SCALAR && !strcmp(fmt->val, log_formats[i]) &&
             strlen(fmt->val) == fmt->len) {
             out->format = pn_strdup(log_formats[i]);
             return true;
@@ -700,8 +435,8 @@ static bool parse_log(parser *p, const node *item, size_t idx, pn_log_source *ou
 
 static bool parse_logs(parser *p, const node *n, pn_config *c)
 {
-    if (n->kind != N_SEQ) {
-        if (is_null(n))
+    if (n->kind != PN_YAML_SEQUENCE) {
+        if (pn_yaml_is_null(n))
             return err_at(p, n, "logs: expected a sequence, found nothing "
                                 "(write 'logs: []' for no log files)");
         return expected(p, n, "logs", "a sequence");
@@ -724,9 +459,9 @@ static bool parse_logs(parser *p, const node *n, pn_config *c)
 
 static bool parse_vars(parser *p, const node *n, pn_config *c)
 {
-    if (is_null(n))
+    if (pn_yaml_is_null(n))
         return true;
-    if (n->kind != N_MAP)
+    if (n->kind != PN_YAML_MAPPING)
         return expected(p, n, "rspamd.vars", "a mapping of NAME: VALUE");
     if (!check_keys(p, n, "rspamd.vars", NULL))
         return false;
@@ -770,7 +505,7 @@ static bool parse_console(parser *p, const node *sec, pn_config *c)
     static const char *const keymaps[] = {"default", "vi", NULL};
     const node *n;
     char *s;
-    if ((n = lookup(sec, "theme"))) {
+    if ((n = pn_yaml_lookup(sec, "theme"))) {
         if (!get_string(p, n, "console.theme", false, &s))
             return false;
         if (!in_list(themes, s)) {
@@ -779,7 +514,7 @@ static bool parse_console(parser *p, const node *sec, pn_config *c)
         }
         set_field(&c->console_theme, s);
     }
-    if ((n = lookup(sec, "keymap"))) {
+    if ((n = pn_yaml_lookup(sec, "keymap"))) {
         if (!get_string(p, n, "console.keymap", false, &s))
             return false;
         if (!in_list(keymaps, s)) {
@@ -788,9 +523,9 @@ static bool parse_console(parser *p, const node *sec, pn_config *c)
         }
         set_field(&c->console_keymap, s);
     }
-    if ((n = lookup(sec, "refresh"))) {
+    if ((n = pn_yaml_lookup(sec, "refresh"))) {
         char *end = NULL;
-        long v = n->kind == N_SCALAR && n->plain && n->len ? strtol(n->val, &end, 10) : -1;
+        long v = n->kind == PN_YAML_SCALAR && n->plain && n->len ? strtol(n->val, &end, 10) : -1;
         if (!end || *end || v < 0 || v > 3600)
             return expected(p, n, "console.refresh", "a number of seconds from 0 (off) to 3600");
         c->console_refresh = (int)v;
@@ -809,7 +544,7 @@ static bool apply(parser *p, const node *root, pn_config *c)
     const node *n, *sec;
     char *s;
 
-    if (root->kind != N_MAP) {
+    if (root->kind != PN_YAML_MAPPING) {
         pn_str d = PN_STR_INIT;
         err_at(p, root, "expected a mapping of settings at the top level, found %s",
                describe(root, &d));
@@ -819,17 +554,17 @@ static bool apply(parser *p, const node *root, pn_config *c)
     if (!check_keys(p, root, NULL, top))
         return false;
 
-    if ((n = lookup(root, "instance"))) {
+    if ((n = pn_yaml_lookup(root, "instance"))) {
         if (!get_string(p, n, "instance", false, &s))
             return false;
         set_field(&c->instance, s);
     }
-    if ((n = lookup(root, "read_only")) && !get_bool(p, n, "read_only", &c->read_only))
+    if ((n = pn_yaml_lookup(root, "read_only")) && !get_bool(p, n, "read_only", &c->read_only))
         return false;
 
     if (!section(p, root, "postfix", postfix_keys, &sec))
         return false;
-    if (sec && (n = lookup(sec, "config_dir"))) {
+    if (sec && (n = pn_yaml_lookup(sec, "config_dir"))) {
         if (!get_path(p, n, "postfix.config_dir", &s))
             return false;
         set_field(&c->postfix_config_dir, s);
@@ -837,7 +572,7 @@ static bool apply(parser *p, const node *root, pn_config *c)
 
     if (!section(p, root, "dovecot", dovecot_keys, &sec))
         return false;
-    if (sec && (n = lookup(sec, "config_file"))) {
+    if (sec && (n = pn_yaml_lookup(sec, "config_file"))) {
         if (!get_path(p, n, "dovecot.config_file", &s))
             return false;
         set_field(&c->dovecot_config_file, s);
@@ -845,12 +580,12 @@ static bool apply(parser *p, const node *root, pn_config *c)
 
     if (!section(p, root, "rspamd", rspamd_keys, &sec))
         return false;
-    if (sec && (n = lookup(sec, "config_file"))) {
+    if (sec && (n = pn_yaml_lookup(sec, "config_file"))) {
         if (!get_path(p, n, "rspamd.config_file", &s))
             return false;
         set_field(&c->rspamd_config_file, s);
     }
-    if (sec && (n = lookup(sec, "controller"))) {
+    if (sec && (n = pn_yaml_lookup(sec, "controller"))) {
         if (!get_string(p, n, "rspamd.controller", false, &s))
             return false;
         if (!check_controller(p, n, "rspamd.controller", s)) {
@@ -859,13 +594,13 @@ static bool apply(parser *p, const node *root, pn_config *c)
         }
         set_field(&c->rspamd_controller, s);
     }
-    if (sec && (n = lookup(sec, "vars")) && !parse_vars(p, n, c))
+    if (sec && (n = pn_yaml_lookup(sec, "vars")) && !parse_vars(p, n, c))
         return false;
 
-    if ((n = lookup(root, "logs")) && !parse_logs(p, n, c))
+    if ((n = pn_yaml_lookup(root, "logs")) && !parse_logs(p, n, c))
         return false;
 
-    if ((n = lookup(root, "state_db"))) {
+    if ((n = pn_yaml_lookup(root, "state_db"))) {
         if (!get_path(p, n, "state_db", &s))
             return false;
         set_field(&c->state_db, s);
@@ -876,8 +611,8 @@ static bool apply(parser *p, const node *root, pn_config *c)
     if (sec && !parse_console(p, sec, c))
         return false;
 
-    if ((n = lookup(root, "hosts")) && !is_null(n) &&
-        !((n->kind == N_SEQ || n->kind == N_MAP) && n->n == 0))
+    if ((n = pn_yaml_lookup(root, "hosts")) && !pn_yaml_is_null(n) &&
+        !((n->kind == PN_YAML_SEQUENCE || n->kind == PN_YAML_MAPPING) && n->n == 0))
         return err_at(p, n, "hosts: remote hosts are not supported yet");
     return true;
 }
@@ -886,34 +621,20 @@ static bool apply(parser *p, const node *root, pn_config *c)
 
 pn_config *pn_config_parse(const char *name, const char *text, size_t len, pn_err *err)
 {
-    parser p;
-    memset(&p, 0, sizeof(p));
-    p.name = name ? name : "postern.yaml";
-    p.err = err;
-    if (!yaml_parser_initialize(&p.yp)) {
-        fprintf(stderr, "postern: out of memory initialising the YAML parser\n");
-        abort();
-    }
-    yaml_parser_set_input_string(&p.yp, (const unsigned char *)(text ? text : ""),
-                                 text ? len : 0);
-    bool empty = false;
-    node *root = build_document(&p, &empty);
-    yaml_parser_delete(&p.yp);
-    if (!root) {
-        if (empty)
-            pn_err_set(err, PN_E_CONFIG, "%s: empty configuration", p.name);
+    parser p = {.name = name ? name : "postern.yaml", .err = err};
+    node *root;
+    if (!pn_yaml_parse(&config_yaml, p.name, text, len, &root, err))
         return NULL;
-    }
-    if (is_null(root)) {
+    if (pn_yaml_is_null(root)) {
         pn_err_set(err, PN_E_CONFIG, "%s: empty configuration", p.name);
-        node_free(root);
+        pn_yaml_free(root);
         return NULL;
     }
 
     pn_config *c = pn_config_defaults();
     set_field(&c->source, pn_strdup(p.name));
     bool ok = apply(&p, root, c);
-    node_free(root);
+    pn_yaml_free(root);
     if (!ok) {
         pn_config_free(c);
         return NULL;

@@ -1,13 +1,13 @@
 /* keymap.c - key bindings loaded from YAML files (see keymap.h and
  * keymaps/README.md for the format).
  *
- * A load parses one YAML document with libyaml's event API into a small
- * tree that keeps every node's line:column, checks all of it (keys, section
- * and screen names, commands through the : command-line parser, mode
- * commands against the editing/form/dialog command lists) and collects every
- * error before touching the map: a file with errors changes nothing. A clean
- * file is applied over the map binding by binding, each binding remembering
- * the file:line:column it came from. pn_keymap_check() then reports prefix
+ * A load parses one YAML document into a small tree that keeps every node's
+ * line:column (util/yamltree.h), checks all of it (keys, section and screen
+ * names, commands through the : command-line parser, mode commands against
+ * the editing/form/dialog command lists) and collects every error before
+ * touching the map: a file with errors changes nothing. A clean file is
+ * applied over the map binding by binding, each binding remembering the
+ * file:line:column it came from. pn_keymap_check() then reports prefix
  * clashes (g vs gg) in the effective map as warnings. */
 #include "keymap.h"
 
@@ -17,7 +17,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <yaml.h>
 
 #include "action.h"
 #include "cmdline.h"
@@ -25,11 +24,11 @@
 #include "lineedit.h"
 #include "util/mem.h"
 #include "util/utf8.h"
+#include "util/yamltree.h"
 
 /* Generated at build time from keymaps/default.yaml and vi.yaml (scripts/embed.py). */
 extern const char *pn_embedded_keymap(const char *name, size_t *len);
 
-#define MAX_DEPTH 16
 #define MAX_BINDINGS 5000             /* per file: a keymap is a few hundred at most */
 #define MAX_FILE_SIZE (1024 * 1024)
 
@@ -130,25 +129,18 @@ static void section_name(pn_str *out, const char *s)
 
 /* ---- YAML tree ------------------------------------------------------------- */
 
-typedef enum { N_SCALAR, N_SEQ, N_MAP } node_kind;
+typedef pn_yaml_node node;
 
-typedef struct node {
-    node_kind kind;
-    int line, col;           /* 1-based */
-    char *val;               /* scalar, NUL-terminated */
-    size_t len;              /* may be > strlen(val) when it holds NUL bytes */
-    bool plain;
-    struct node **kids;      /* map: key0, value0, key1, value1 ... */
-    size_t n, cap;
-} node;
+static const pn_yaml_rules keymap_yaml = {
+    .max_depth = 16,
+    .refused_in = "keymaps",
+    .one_document_in = "a keymap",
+};
 
 typedef struct loader {
     pn_keymap *km;
     char *name;              /* sanitised file name for messages */
-    const char *input;
-    size_t input_len;
     const char *const *screens;
-    yaml_parser_t yp;
     entry **pending;         /* the file's bindings, applied when error-free */
     size_t npending, cappending;
     size_t errors;
@@ -159,13 +151,10 @@ static void diag_at(loader *L, bool is_error, int line, int col, const char *fmt
     __attribute__((format(printf, 5, 6)));
 static void diag_at(loader *L, bool is_error, int line, int col, const char *fmt, ...)
 {
-    pn_str s = PN_STR_INIT;
-    pn_str_appendf(&s, "%s:%d:%d: ", L->name, line, col);
     va_list ap;
     va_start(ap, fmt);
-    pn_str_vappendf(&s, fmt, ap);
+    diag_push(L->km, is_error, false, pn_yaml_vmessage(L->name, line, col, fmt, ap));
     va_end(ap);
-    diag_push(L->km, is_error, false, pn_str_steal(&s));
     if (is_error)
         L->errors++;
 }
@@ -173,218 +162,11 @@ static void diag_at(loader *L, bool is_error, int line, int col, const char *fmt
 #define error_at(L, n, ...) diag_at((L), true, (n)->line, (n)->col, __VA_ARGS__)
 #define warn_at(L, n, ...) diag_at((L), false, (n)->line, (n)->col, __VA_ARGS__)
 
-static void node_free(node *n)
-{
-    if (!n)
-        return;
-    for (size_t i = 0; i < n->n; i++)
-        node_free(n->kids[i]);
-    free(n->kids);
-    free(n->val);
-    free(n);
-}
-
-static void node_add(node *parent, node *kid)
-{
-    if (parent->n == parent->cap) {
-        parent->cap = parent->cap ? parent->cap * 2 : 8;
-        parent->kids = pn_realloc(parent->kids, parent->cap * sizeof(*parent->kids));
-    }
-    parent->kids[parent->n++] = kid;
-}
-
-/* Line and column of a byte offset of the input (reader errors give only
- * the offset). */
-static void offset_position(const loader *L, size_t offset, int *line, int *col)
-{
-    *line = 1;
-    *col = 1;
-    for (size_t i = 0; i < offset && i < L->input_len; i++) {
-        if (L->input[i] == '\n') {
-            (*line)++;
-            *col = 1;
-        } else if (((unsigned char)L->input[i] & 0xC0) != 0x80) {
-            (*col)++;
-        }
-    }
-}
-
-static void syntax_error(loader *L)
-{
-    yaml_parser_t *y = &L->yp;
-    if (y->error == YAML_MEMORY_ERROR) {
-        fprintf(stderr, "postern: out of memory parsing %s\n", L->name);
-        abort();
-    }
-    const char *problem = y->problem ? y->problem : "unknown problem";
-    if (y->error == YAML_READER_ERROR) {
-        int line, col;
-        offset_position(L, y->problem_offset, &line, &col);
-        diag_at(L, true, line, col, "invalid text: %s", problem);
-    } else if (y->context) {
-        diag_at(L, true, (int)y->problem_mark.line + 1, (int)y->problem_mark.column + 1,
-                "YAML syntax error: %s (%s at %d:%d)", problem, y->context,
-                (int)y->context_mark.line + 1, (int)y->context_mark.column + 1);
-    } else {
-        diag_at(L, true, (int)y->problem_mark.line + 1, (int)y->problem_mark.column + 1,
-                "YAML syntax error: %s", problem);
-    }
-}
-
-static bool next_event(loader *L, yaml_event_t *ev)
-{
-    if (!yaml_parser_parse(&L->yp, ev)) {
-        syntax_error(L);
-        return false;
-    }
-    return true;
-}
-
-static node *node_new(node_kind kind, const yaml_event_t *ev)
-{
-    node *n = pn_calloc(1, sizeof(*n));
-    n->kind = kind;
-    n->line = (int)ev->start_mark.line + 1;
-    n->col = (int)ev->start_mark.column + 1;
-    return n;
-}
-
-static bool anchor_or_tag(loader *L, const yaml_event_t *ev, const yaml_char_t *anchor,
-                          const yaml_char_t *tag)
-{
-    int line = (int)ev->start_mark.line + 1, col = (int)ev->start_mark.column + 1;
-    if (anchor) {
-        diag_at(L, true, line, col, "YAML anchors (&...) are not supported in keymaps");
-        return true;
-    }
-    if (tag && strcmp((const char *)tag, YAML_STR_TAG) != 0) {
-        diag_at(L, true, line, col, "YAML tags (!...) are not supported in keymaps");
-        return true;
-    }
-    return false;
-}
-
-/* Build the node that starts with *ev (consumed); NULL after an error. */
-static node *build(loader *L, yaml_event_t *ev, int depth)
-{
-    node *n = NULL;
-    int line = (int)ev->start_mark.line + 1, col = (int)ev->start_mark.column + 1;
-    if (depth > MAX_DEPTH) {
-        diag_at(L, true, line, col, "nested more than %d levels deep", MAX_DEPTH);
-        yaml_event_delete(ev);
-        return NULL;
-    }
-    switch (ev->type) {
-    case YAML_SCALAR_EVENT:
-        if (anchor_or_tag(L, ev, ev->data.scalar.anchor, ev->data.scalar.tag))
-            break;
-        n = node_new(N_SCALAR, ev);
-        n->len = ev->data.scalar.length;
-        n->val = pn_malloc(n->len + 1);
-        memcpy(n->val, ev->data.scalar.value, n->len);
-        n->val[n->len] = '\0';
-        n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && !ev->data.scalar.tag;
-        break;
-    case YAML_ALIAS_EVENT:
-        diag_at(L, true, line, col, "YAML aliases (*...) are not supported in keymaps");
-        break;
-    case YAML_SEQUENCE_START_EVENT:
-    case YAML_MAPPING_START_EVENT: {
-        bool seq = ev->type == YAML_SEQUENCE_START_EVENT;
-        const yaml_char_t *anchor = seq ? ev->data.sequence_start.anchor
-                                        : ev->data.mapping_start.anchor;
-        const yaml_char_t *tag = seq ? ev->data.sequence_start.tag : ev->data.mapping_start.tag;
-        if (anchor_or_tag(L, ev, anchor, tag))
-            break;
-        n = node_new(seq ? N_SEQ : N_MAP, ev);
-        yaml_event_type_t end = seq ? YAML_SEQUENCE_END_EVENT : YAML_MAPPING_END_EVENT;
-        for (;;) {
-            yaml_event_t kid_ev;
-            if (!next_event(L, &kid_ev)) {
-                node_free(n);
-                n = NULL;
-                break;
-            }
-            if (kid_ev.type == end) {
-                yaml_event_delete(&kid_ev);
-                break;
-            }
-            node *kid = build(L, &kid_ev, depth + 1);
-            if (!kid) {
-                node_free(n);
-                n = NULL;
-                break;
-            }
-            node_add(n, kid);
-        }
-        break;
-    }
-    default:
-        diag_at(L, true, line, col, "unexpected YAML event %d", (int)ev->type);
-        break;
-    }
-    yaml_event_delete(ev);
-    return n;
-}
-
-/* The one document of the stream; *empty for a stream with none. */
-static node *build_document(loader *L, bool *empty)
-{
-    yaml_event_t ev;
-    *empty = false;
-    if (!next_event(L, &ev))
-        return NULL;
-    yaml_event_delete(&ev);                      /* STREAM_START */
-    if (!next_event(L, &ev))
-        return NULL;
-    if (ev.type == YAML_STREAM_END_EVENT) {
-        yaml_event_delete(&ev);
-        *empty = true;
-        return NULL;
-    }
-    yaml_event_delete(&ev);                      /* DOCUMENT_START */
-    if (!next_event(L, &ev))
-        return NULL;
-    node *root = build(L, &ev, 0);
-    if (!root)
-        return NULL;
-    if (!next_event(L, &ev)) {                   /* DOCUMENT_END */
-        node_free(root);
-        return NULL;
-    }
-    yaml_event_delete(&ev);
-    if (!next_event(L, &ev)) {
-        node_free(root);
-        return NULL;
-    }
-    if (ev.type != YAML_STREAM_END_EVENT) {
-        diag_at(L, true, (int)ev.start_mark.line + 1, (int)ev.start_mark.column + 1,
-                "only one YAML document is allowed in a keymap");
-        yaml_event_delete(&ev);
-        node_free(root);
-        return NULL;
-    }
-    yaml_event_delete(&ev);
-    return root;
-}
-
-static bool is_null(const node *n)
-{
-    return n->kind == N_SCALAR && n->plain &&
-           (n->len == 0 || !strcmp(n->val, "~") || !strcmp(n->val, "null") ||
-            !strcmp(n->val, "Null") || !strcmp(n->val, "NULL"));
-}
-
 /* A scalar shown in a message: sanitised, cut when long. */
 static char *shown(const node *n)
 {
     pn_str s = PN_STR_INIT;
-    size_t len = n->len > 60 ? 60 : n->len;
-    while (len < n->len && len > 0 && ((unsigned char)n->val[len] & 0xC0) == 0x80)
-        len--;
-    pn_utf8_sanitize(&s, n->val, len, 0);
-    if (len < n->len)
-        pn_str_append(&s, "...");
+    pn_yaml_append_shown(&s, n->val, n->len, 60, PN_YAML_SHOW_SANITIZED);
     return pn_str_steal(&s);
 }
 
@@ -510,7 +292,7 @@ static void check_binding(loader *L, section_kind kind, const char *section, con
         L->too_many = true;
         return;
     }
-    if (k->kind != N_SCALAR) {
+    if (k->kind != PN_YAML_SCALAR) {
         error_at(L, k, "a key in %s must be a key name like q or <C-r>", section);
         return;
     }
@@ -562,7 +344,7 @@ static void check_binding(loader *L, section_kind kind, const char *section, con
     char *command = NULL;
     pn_action_id action = PN_A_NONE;
     bool value_ok = false;
-    if (v->kind != N_SCALAR || is_null(v)) {
+    if (v->kind != PN_YAML_SCALAR || pn_yaml_is_null(v)) {
         error_at(L, v, "expected a command for '%s' in %s (write none to unbind it)",
                  key_ok ? pn_str_cstr(&keyname) : "this key", section);
     } else if (strlen(v->val) != v->len) {
@@ -604,9 +386,9 @@ static void check_binding(loader *L, section_kind kind, const char *section, con
 
 static void check_section(loader *L, section_kind kind, const char *section, const node *m)
 {
-    if (is_null(m))
+    if (pn_yaml_is_null(m))
         return;
-    if (m->kind != N_MAP) {
+    if (m->kind != PN_YAML_MAPPING) {
         error_at(L, m, "%s must be a mapping of key: command", section);
         return;
     }
@@ -619,13 +401,13 @@ static void check_section(loader *L, section_kind kind, const char *section, con
 static bool section_key(loader *L, const node *m, size_t i, const char *what)
 {
     const node *k = m->kids[i];
-    if (k->kind != N_SCALAR || strlen(k->val) != k->len || !k->len) {
+    if (k->kind != PN_YAML_SCALAR || strlen(k->val) != k->len || !k->len) {
         error_at(L, k, "expected a %s name", what);
         return false;
     }
     for (size_t j = 0; j < i; j += 2) {
         const node *prev = m->kids[j];
-        if (prev->kind == N_SCALAR && !strcmp(prev->val, k->val)) {
+        if (prev->kind == PN_YAML_SCALAR && !strcmp(prev->val, k->val)) {
             char *w = shown(k);
             error_at(L, k, "duplicate %s '%s' (first at %d:%d)", what, w, prev->line, prev->col);
             free(w);
@@ -637,9 +419,9 @@ static bool section_key(loader *L, const node *m, size_t i, const char *what)
 
 static void check_screens(loader *L, const node *m)
 {
-    if (is_null(m))
+    if (pn_yaml_is_null(m))
         return;
-    if (m->kind != N_MAP) {
+    if (m->kind != PN_YAML_MAPPING) {
         error_at(L, m, "screens must be a mapping of screen name: bindings");
         return;
     }
@@ -672,9 +454,9 @@ static void check_modes(loader *L, const node *m)
 {
     static const char *const modes[] = {"prompt", "form", "dialog", NULL};
     static const section_kind kinds[] = {SEC_PROMPT, SEC_FORM, SEC_DIALOG};
-    if (is_null(m))
+    if (pn_yaml_is_null(m))
         return;
-    if (m->kind != N_MAP) {
+    if (m->kind != PN_YAML_MAPPING) {
         error_at(L, m, "modes must be a mapping with prompt, form and dialog");
         return;
     }
@@ -706,9 +488,9 @@ static void check_modes(loader *L, const node *m)
 static void check_root(loader *L, const node *root)
 {
     static const char *const top[] = {"global", "screens", "modes", NULL};
-    if (is_null(root))
+    if (pn_yaml_is_null(root))
         return;
-    if (root->kind != N_MAP) {
+    if (root->kind != PN_YAML_MAPPING) {
         error_at(L, root, "a keymap is a mapping with the sections global, screens and modes");
         return;
     }
@@ -783,21 +565,18 @@ bool pn_keymap_load(pn_keymap *km, const char *name, const char *yaml, size_t le
     memset(&L, 0, sizeof(L));
     L.km = km;
     L.name = pn_utf8_sanitized(name ? name : "keymap");
-    L.input = yaml ? yaml : "";
-    L.input_len = yaml ? len : 0;
     L.screens = known_screens;
 
-    if (!yaml_parser_initialize(&L.yp)) {
-        fprintf(stderr, "postern: out of memory starting the YAML parser\n");
-        abort();
+    node *root = NULL;
+    pn_err err = PN_ERR_INIT;
+    if (!pn_yaml_parse(&keymap_yaml, L.name, yaml, len, &root, &err)) {
+        diag_push(km, true, false, pn_strdup(pn_err_msg(&err)));
+        L.errors++;
     }
-    yaml_parser_set_input_string(&L.yp, (const unsigned char *)L.input, L.input_len);
-    bool empty;
-    node *root = build_document(&L, &empty);
-    yaml_parser_delete(&L.yp);
+    pn_err_clear(&err);
     if (root)
         check_root(&L, root);
-    node_free(root);
+    pn_yaml_free(root);
 
     bool ok = L.errors == 0;
     if (ok)

@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "util/utf8.h"
+#include "util/yamltree.h"
 
 /* Named keys. The first entry of a key is its canonical spelling; the
  * others are aliases read case-insensitively. */
@@ -76,18 +77,8 @@ bool pn_key_is_printable(pn_key k)
 /* Append the key text s[0..len) for a message: sanitised, cut when long. */
 static void append_snippet(pn_str *out, const char *s, size_t len)
 {
-    const size_t max = 40;
-    bool cut = false;
-    if (len > max) {
-        len = max;
-        while (len > 0 && ((unsigned char)s[len] & 0xC0) == 0x80)
-            len--;
-        cut = true;
-    }
     pn_str_appendc(out, '\'');
-    pn_utf8_sanitize(out, s, len, 0);
-    if (cut)
-        pn_str_append(out, "...");
+    pn_yaml_append_shown(out, s, len, 40, PN_YAML_SHOW_SANITIZED);
     pn_str_appendc(out, '\'');
 }
 

@@ -14,7 +14,6 @@
  * time by scripts/embed.py. */
 #include "theme.h"
 
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +22,7 @@
 
 #include "util/mem.h"
 #include "util/str.h"
+#include "util/yamltree.h"
 
 /* Generated from tui/themes/ *.yaml by scripts/embed.py. */
 extern const char *pn_embedded_theme(const char *name, size_t *len);
@@ -137,20 +137,10 @@ typedef struct parser {
     pn_err *err;
 } parser;
 
-static bool fail_at(parser *p, const yaml_node_t *n, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static bool fail_at(parser *p, const yaml_node_t *n, const char *fmt, ...)
-{
-    pn_str s = PN_STR_INIT;
-    pn_str_appendf(&s, "%s:%zu:%zu: ", p->name, n->start_mark.line + 1, n->start_mark.column + 1);
-    va_list ap;
-    va_start(ap, fmt);
-    pn_str_vappendf(&s, fmt, ap);
-    va_end(ap);
-    pn_err_set(p->err, PN_E_CONFIG, "%s", pn_str_cstr(&s));
-    pn_str_free(&s);
-    return false;
-}
+/* "NAME:LINE:COLUMN: " and the message, into p->err; returns false. */
+#define fail_at(p, n, ...)                                                                 \
+    pn_yaml_fail((p)->err, (p)->name, (int)(n)->start_mark.line + 1,                      \
+                 (int)(n)->start_mark.column + 1, __VA_ARGS__)
 
 static yaml_node_t *node(parser *p, int id)
 {
