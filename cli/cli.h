@@ -38,6 +38,8 @@ typedef struct pn_cli_noun {
     X(status)           \
     X(doctor)           \
     X(queue)            \
+    X(trace)            \
+    X(log)              \
     X(config)           \
     X(console)
 

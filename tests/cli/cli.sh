@@ -33,6 +33,26 @@ has err "^postern: doctor: unknown option '--bogus' \(see 'postern help doctor'\
 expect 2 "help for an unknown command" -- help nope
 expect 2 "--config without a file" -- --config
 
+# trace and log: usage errors and help
+expect 2 "trace without a key" -- trace
+has err "^postern: trace: give a queue ID or a Message-ID" "trace: missing key named"
+expect 2 "trace with an unknown option" -- trace ABC123 --bogus
+expect 2 "trace with a bad --since" -- trace ABC123 --since yesterdayish --log /dev/null
+has err "is not a time" "trace: bad time named"
+expect 2 "trace with two keys" -- trace ABC123 DEF456
+expect 0 "help trace" -- help trace
+has out '^usage: postern trace' "help trace shows its usage"
+expect 0 "help log" -- help log
+has out "no 'log index' yet" "help log says there is no index yet"
+expect 2 "log without a verb" -- log
+expect 2 "log index is not there yet" -- log index
+expect 2 "log tail -n needs a number" -- log tail -n x
+printf 'Jan  1 00:00:01 mx1 postfix/qmgr[9]: ABC123DEF: removed\n' >"$tmp/ml"
+expect 1 "trace of an absent QID" -- trace 0FFFFFFF --log "$tmp/ml"
+has err "^postern: trace: " "trace: not found is one line"
+expect 0 "trace of a present QID" -- trace ABC123DEF --log "$tmp/ml" --json
+has out '"line": 1' "trace --json carries line numbers"
+
 # Configuration through --config, $POSTERN_CONFIG, XDG, system dir, defaults.
 cat >"$tmp/a.yaml" <<YAML
 instance: alpha

@@ -1,0 +1,32 @@
+/* cli_logopts.h - options shared by `postern trace` and `postern log`:
+ * --log PATH (repeatable), --since/--until TIME, --host, and the log set
+ * they select (the given files, or the configured sources). */
+#ifndef PN_CLI_LOGOPTS_H
+#define PN_CLI_LOGOPTS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cli.h"
+#include "maillog.h"
+#include "util/argv.h"
+
+typedef struct pn_cli_logopts {
+    pn_argv logs;          /* --log paths */
+    int64_t since_us, until_us;
+    const char *host;
+} pn_cli_logopts;
+
+/* TIME: RFC 3339 ("2026-01-01T10:00:00Z", "+02:00", fractions),
+ * "YYYY-MM-DD[ HH:MM[:SS]]" (local time), or "2h" / "30m" / "3d" / "45s"
+ * ago. false when s is none of these. */
+bool pn_cli_parse_time(const char *s, int64_t now_s, int64_t *us);
+/* If argv[*i] is one of the shared options, take it (and its value) and
+ * return true; *rc is set (usage error) when its value is bad. */
+bool pn_cli_logopt(const char *noun, pn_cli_logopts *o, int argc, char **argv, int *i, int *rc);
+/* The files to read: --log paths exactly as given, else the configured
+ * sources with their rotated siblings. Prints the error; false on failure. */
+bool pn_cli_logset(pn_cli *cli, const pn_cli_logopts *o, pn_logset *out);
+void pn_cli_logopts_free(pn_cli_logopts *o);
+
+#endif
