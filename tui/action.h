@@ -72,7 +72,14 @@ enum {
     X(Q_FLUSH,       "flush",         "queue", "flush",   "Attempt delivery of all queued mail now", PN_AF_WRITES) \
     X(Q_DETAILS,     "details",       "queue", "details", "Show the message: envelope, recipients, headers, body", PN_AF_NEEDS_SELECTION) \
     X(Q_PART,        "part",          "queue", "part",    "Details pane part: part envelope|headers|body", 0) \
-    X(Q_SHAPE,       "shape",         "queue", "shape",   "Group the queue: shape rcpt-domain|sender-domain|class|age|off", 0)
+    X(Q_SHAPE,       "shape",         "queue", "shape",   "Group the queue: shape rcpt-domain|sender-domain|class|age|off", 0) \
+    X(L_FOLLOW,      "follow",        "logs",  "follow",  "Follow the live log: new lines appear and the view sticks to the end", 0) \
+    X(L_TRACE,       "trace",         "logs",  "trace",   "Trace a message: trace [QID|Message-ID] (no argument: the line under the cursor)", 0) \
+    X(L_RAW,         "raw",           "logs",  "raw",     "In a trace: switch between the timeline and its raw log lines", 0) \
+    X(L_IN_QUEUE,    "in-queue",      "logs",  "queue",   "In a trace: show the message on the Queue screen if it is still queued", 0) \
+    X(L_NEXT_MSG,    "next-message",  "logs",  "next-msg", "In a trace: the next message of the same sender", 0) \
+    X(L_PREV_MSG,    "prev-message",  "logs",  "prev-msg", "In a trace: the previous message of the same sender", 0) \
+    X(L_HISTOGRAM,   "histogram",     "logs",  "hist",    "Show or hide the time histogram above the log lines", 0)
 
 typedef enum pn_action_id {
 #define PN_ACTION_ENUM(id, name, group, shortname, help, flags) PN_A_##id,

@@ -60,6 +60,11 @@ int pn_app_run_line(pn_app *app, const char *line)
     return r;
 }
 
+int pn_app_command(pn_app *app, const char *line)
+{
+    return pn_app_run_line(app, line);
+}
+
 static const char *arg(const pn_command *cmd, size_t i)
 {
     return i < cmd->args.n ? cmd->args.v[i] : NULL;

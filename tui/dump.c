@@ -36,7 +36,8 @@ static const struct {
     {PN_ROLE_DIALOG, 'D'},        {PN_ROLE_DIALOG_TITLE, 'G'},  {PN_ROLE_BUTTON, 'b'},
     {PN_ROLE_BUTTON_FOCUS, 'U'},  {PN_ROLE_DANGER, '!'},        {PN_ROLE_FORM_LABEL, 'l'},
     {PN_ROLE_FORM_FIELD, 'i'},    {PN_ROLE_FORM_ERROR, 'R'},    {PN_ROLE_CHART, 'c'},
-    {PN_ROLE_DIM, 'z'},
+    {PN_ROLE_DIM, 'z'},           {PN_ROLE_LOG_ID, 'q'},        {PN_ROLE_LOG_ADDR, '@'},
+    {PN_ROLE_LOG_OK, '+'},        {PN_ROLE_LOG_WARN, '~'},      {PN_ROLE_LOG_ERROR, 'X'},
 };
 
 char pn_dump_role_char(int role)

@@ -237,6 +237,9 @@ static void prompt_draw(pn_app *app, pn_modal *m, pn_canvas *c)
     if (p->error) {
         pn_str_append(&right, p->error);
         rrole = PN_ROLE_STATUS_ERROR;
+    } else if (p->kind == PN_PROMPT_FILTER && pn_app_slot(app)->st &&
+               pn_app_slot(app)->ops->filter_count) {
+        pn_app_slot(app)->ops->filter_count(pn_app_slot(app)->st, &right);
     } else if (p->kind == PN_PROMPT_FILTER && list_of(app)) {
         pn_listmodel *lm = list_of(app);
         pn_draw_thousands(&right, lm->n_order);

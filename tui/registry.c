@@ -19,8 +19,6 @@
         .not_yet = why,                     \
     };
 
-NOT_YET(logs, "Logs", "Mail log lines and message traces",
-        "Logs: the log engine and trace come with issue 5")
 NOT_YET(domains, "Domains", "Virtual mail domains",
         "Domains: virtual domains, mailboxes and addresses come with issue 6")
 NOT_YET(mailboxes, "Mailboxes", "Dovecot mailboxes and quotas",

@@ -58,7 +58,12 @@
     X(FORM_FIELD,      "form-field",      PN_ATTR_UNDERLINE) \
     X(FORM_ERROR,      "form-error",      PN_ATTR_BOLD)   \
     X(CHART,           "chart",           0)              \
-    X(DIM,             "dim",             PN_ATTR_DIM)
+    X(DIM,             "dim",             PN_ATTR_DIM)    \
+    X(LOG_ID,          "log-id",          PN_ATTR_UNDERLINE) \
+    X(LOG_ADDR,        "log-address",     0)              \
+    X(LOG_OK,          "log-ok",          0)              \
+    X(LOG_WARN,        "log-warn",        PN_ATTR_BOLD)   \
+    X(LOG_ERROR,       "log-error",       PN_ATTR_BOLD | PN_ATTR_REVERSE)
 
 enum {
     PN_ATTR_BOLD = 1, PN_ATTR_DIM = 2, PN_ATTR_REVERSE = 4, PN_ATTR_UNDERLINE = 8,

@@ -73,6 +73,10 @@ typedef struct pn_screen_ops {
     /* Optional: the screen has its first rows (POSTERN_TUI_TRACE writes
      * "ready <ms>" the first time this is true for the start screen). */
     bool (*ready)(void *st);
+    /* Optional: the live count shown at the `/` prompt, for a screen that
+     * filters in the background instead of through its list model
+     * ("1,204 of 3,402,118 lines"; the Logs screen). */
+    void (*filter_count)(void *st, pn_str *out);
 } pn_screen_ops;
 
 /* The registry (tui/registry.c): every screen once, in tab order. */
@@ -123,6 +127,10 @@ bool pn_app_set_filter(pn_app *app, const char *text);
 typedef struct pn_form pn_form;
 void pn_app_form(pn_app *app, pn_form *form, void (*done)(void *st, pn_form *form, bool submitted),
                  void *st);
+/* Run a command line as if typed after ':' and accepted ("goto QID",
+ * "screen queue"); returns the dirty flags. For a screen that hands the
+ * user to another screen (the Logs trace's "in-queue"). */
+int pn_app_command(pn_app *app, const char *line);
 /* Error box (dismissed with any key). */
 void pn_app_error(pn_app *app, const char *title, const char *message);
 /* A scrollable text view over the screen (`:keys`, action reports). */
