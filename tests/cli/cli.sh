@@ -43,15 +43,18 @@ expect 2 "trace with two keys" -- trace ABC123 DEF456
 expect 0 "help trace" -- help trace
 has out '^usage: postern trace' "help trace shows its usage"
 expect 0 "help log" -- help log
-has out "no 'log index' yet" "help log says there is no index yet"
+has out '^       postern log index' "help log shows the index verb"
 expect 2 "log without a verb" -- log
-expect 2 "log index is not there yet" -- log index
+expect 2 "log index with an unknown option" -- log index --bogus
 expect 2 "log tail -n needs a number" -- log tail -n x
 printf 'Jan  1 00:00:01 mx1 postfix/qmgr[9]: ABC123DEF: removed\n' >"$tmp/ml"
 expect 1 "trace of an absent QID" -- trace 0FFFFFFF --log "$tmp/ml"
 has err "^postern: trace: " "trace: not found is one line"
 expect 0 "trace of a present QID" -- trace ABC123DEF --log "$tmp/ml" --json
 has out '"line": 1' "trace --json carries line numbers"
+expect 0 "log index of a given file" -- log index --log "$tmp/ml" --index "$tmp/ix.db"
+has out 'index' "log index prints its summary"
+expect 0 "trace answers the same with the index built" -- trace ABC123DEF --log "$tmp/ml" --json
 
 # Configuration through --config, $POSTERN_CONFIG, XDG, system dir, defaults.
 cat >"$tmp/a.yaml" <<YAML
