@@ -3,15 +3,17 @@
  *
  * Each QID has lives: from its first line to its `removed` line (qmgr or
  * postsuper), cut also by a gap of more than 7 days; lines of the same QID
- * after that are another message. The chain starts at the asked QID's
- * latest life (or every life whose cleanup logged the asked Message-ID) and
- * follows: local `queued as` (loopback / socket / this host; a remote one
- * only to a host whose lines are in the same log), `orig_queue_id=`,
- * pickup `orig_id=`, bounce `notification:` and local `forwarded as`, in
- * both directions. Added: the smtpd session lines (connect, TLS,
- * disconnect) around each hop's client= line, rspamd lines by QID or
- * Message-ID, Dovecot lines by LMTP session or Message-ID, all within the
- * chain's time. */
+ * after that are another message. A life is per host, except that the
+ * client= line of an smtpd with its own myhostname (a content filter's
+ * re-injection listener) joins the queue host's life of that QID. The
+ * chain starts at the asked QID's latest life (or every life whose cleanup
+ * logged the asked Message-ID) and follows: local `queued as` (loopback /
+ * socket / this host; a remote one only to a host whose lines are in the
+ * same log), `orig_queue_id=`, pickup `orig_id=`, bounce `notification:`
+ * and local `forwarded as`, in both directions. Added: the smtpd session
+ * lines (connect, TLS, disconnect) around each hop's client= line, rspamd
+ * lines by QID or Message-ID, Dovecot lines by LMTP session or Message-ID,
+ * all within the chain's time. */
 #include "maillog_trace_internal.h"
 #include "util/mem.h"
 
@@ -88,7 +90,10 @@ static int cmp_cand(const void *a, const void *b)
 
 static bool starts_life(const pn_logline *l)
 {
-    return l->qid.n && l->kind != PN_LK_RSPAMD && l->kind != PN_LK_DOVECOT;
+    /* rspamd's own lines (its log names the QID in more than the verdict
+     * line) and Dovecot's join the chain; they never start a life */
+    return l->qid.n && l->kind != PN_LK_RSPAMD && l->kind != PN_LK_DOVECOT &&
+           !seqs(l->program, "rspamd");
 }
 
 static void build_lives(builder *b)
@@ -135,6 +140,71 @@ static void build_lives(builder *b)
             L->closed = true;
         if (c->l.kind == PN_LK_POSTSUPER && seqs(c->l.action, "removed"))
             L->closed = L->deleted = true;
+    }
+}
+
+/* An smtpd that runs with its own myhostname (a content filter's
+ * re-injection listener, `-o myhostname=...` in master.cf) logs the QID's
+ * client= line under that name, while cleanup and qmgr log it under the
+ * queue's host. Such a life holds nothing but smtpd lines; it joins the
+ * life of the same QID on another host that has no arrival line of its own
+ * and starts within a few seconds. */
+#define ENTRY_JOIN_WINDOW (30 * SEC)
+
+static bool only_smtpd(builder *b, int li)
+{
+    life *L = &b->lv[li];
+    bool client = false;
+    for (int i = L->first; i <= L->last; i++) {
+        const cand *c = &b->c[i];
+        if (c->life != li)
+            continue;
+        if (!seqs(c->l.daemon, "smtpd"))
+            return false;
+        client |= c->l.kind == PN_LK_CLIENT;
+    }
+    return client;
+}
+
+static bool has_arrival(builder *b, int li)
+{
+    life *L = &b->lv[li];
+    for (int i = L->first; i <= L->last; i++)
+        if (b->c[i].life == li &&
+            (b->c[i].l.kind == PN_LK_CLIENT || b->c[i].l.kind == PN_LK_PICKUP))
+            return true;
+    return false;
+}
+
+static void join_entry_lives(builder *b)
+{
+    for (size_t j = 0; j < b->nl; j++) {
+        life *L = &b->lv[j];
+        if (!L->qid.n || !only_smtpd(b, (int)j))
+            continue;
+        for (size_t k = 0; k < b->nl; k++) {
+            life *M = &b->lv[k];
+            if (k == j || !seq(M->qid, L->qid) || seq(M->host, L->host) || !M->qid.n)
+                continue;
+            int64_t d = M->first_us - L->last_us;
+            if (L->last_us && M->first_us && (d < -ENTRY_JOIN_WINDOW || d > ENTRY_JOIN_WINDOW))
+                continue;
+            if (has_arrival(b, (int)k))
+                continue;
+            for (int i = L->first; i <= L->last; i++)
+                if (b->c[i].life == (int)j)
+                    b->c[i].life = (int)k;
+            if (L->first < M->first)
+                M->first = L->first;
+            if (L->last > M->last)
+                M->last = L->last;
+            if (L->first_us && (!M->first_us || L->first_us < M->first_us))
+                M->first_us = L->first_us;
+            if (L->last_us > M->last_us)
+                M->last_us = L->last_us;
+            L->qid = (pn_span){NULL, 0};   /* an empty life: matches nothing */
+            break;
+        }
     }
 }
 
@@ -198,7 +268,7 @@ static void follow(builder *b, int li)
         const pn_logline *l = &c->l;
         if (l->queued_as.n && l->kind == PN_LK_DELIVERY) {
             if (pn_trace_relay_local(l->relay, l->host)) {
-                add_life(b, find_life(b, l->host, l->queued_as, l->ts_us), li, "re-injected");
+                add_life(b, find_life(b, L->host, l->queued_as, l->ts_us), li, "re-injected");
             } else {
                 pn_span lab = pn_trace_relay_label(l->relay);
                 if (lab.n && !seq(lab, l->host))
@@ -206,13 +276,13 @@ static void follow(builder *b, int li)
             }
         }
         if (l->forwarded_as.n)
-            add_life(b, find_life(b, l->host, l->forwarded_as, l->ts_us), li, "forwarded");
+            add_life(b, find_life(b, L->host, l->forwarded_as, l->ts_us), li, "forwarded");
         if (l->notification_qid.n)
-            add_life(b, find_life(b, l->host, l->notification_qid, l->ts_us), li, "notification");
+            add_life(b, find_life(b, L->host, l->notification_qid, l->ts_us), li, "notification");
         if (l->kind == PN_LK_CLIENT && l->orig_queue_id.n)
-            set_parent(b, li, find_life(b, l->host, l->orig_queue_id, l->ts_us), "re-injected");
+            set_parent(b, li, find_life(b, L->host, l->orig_queue_id, l->ts_us), "re-injected");
         if (l->kind == PN_LK_PICKUP && l->orig_id.n)
-            set_parent(b, li, find_life(b, l->host, l->orig_id, l->ts_us), "requeued");
+            set_parent(b, li, find_life(b, L->host, l->orig_id, l->ts_us), "requeued");
     }
     /* lines of other QIDs that name this one */
     for (size_t i = 0; i < b->nc; i++) {
@@ -225,7 +295,7 @@ static void follow(builder *b, int li)
                     (ts >= L->first_us - LINK_WINDOW && ts <= L->last_us + LINK_WINDOW);
         if (!near)
             continue;
-        if (seq(l->host, L->host)) {
+        if (seq(b->lv[c->life].host, L->host)) {
             if (l->kind == PN_LK_CLIENT && seq(l->orig_queue_id, L->qid))
                 add_life(b, c->life, li, "re-injected");
             else if (l->kind == PN_LK_PICKUP && seq(l->orig_id, L->qid))
@@ -400,6 +470,16 @@ static void fill_hop(builder *b, int li, pn_trace *t, pn_trace_hop *h)
             break;
         }
     }
+    if (entered.len && L->parent >= 0 && L->how && !strcmp(L->how, "re-injected") &&
+        !strstr(pn_str_cstr(&entered), "re-injected")) {
+        /* a content filter handed it back through an smtpd of its own */
+        pn_span p = b->lv[L->parent].qid;
+        pn_str_reset(&tmp);
+        pn_str_appendf(&tmp, "re-injected from %.*s by %s", (int)p.n, p.p,
+                       pn_str_cstr(&entered));
+        pn_str_reset(&entered);
+        pn_str_append(&entered, pn_str_cstr(&tmp));
+    }
     if (!entered.len) {
         const char *pq = L->parent >= 0 ? "" : NULL;
         pn_span p = L->parent >= 0 ? b->lv[L->parent].qid : (pn_span){"", 0};
@@ -540,12 +620,12 @@ static void assemble(builder *b, pn_trace *t, const pn_logset *ls)
     for (size_t i = 0; i < b->nc; i++) {
         cand *c = &b->c[i];
         const pn_logline *l = &c->l;
-        if (l->kind == PN_LK_RSPAMD) {
+        if (l->kind == PN_LK_RSPAMD || seqs(l->program, "rspamd")) {
             bool by_qid = l->qid.n && span_in(l->qid, qids, nqid);
             bool by_mid = l->message_id.n && span_in(l->message_id, mids, nmid);
             if ((by_qid || by_mid) && in_window(l->ts_us, wlo, whi)) {
                 c->take = true;
-                if (!spam_done) {
+                if (!spam_done && l->kind == PN_LK_RSPAMD) {
                     spam_done = true;
                     t->spam = pn_sprintf("rspamd: %.*s, score %.*s/%.*s [%.*s]", (int)l->action.n,
                                          l->action.p ? l->action.p : "", (int)l->score.n,
@@ -777,11 +857,17 @@ static void chain_keys(builder *b, const char *seed, pn_argv *keys, int64_t *lo,
         *hi = INT64_MAX;
 }
 
-static bool known(const pn_ttask *t, const char *k)
+/* Has the task searched for key k over all its lines, or over a kept
+ * block that covers the window [lo, hi]? */
+static bool known(const pn_ttask *t, const char *k, int64_t lo, int64_t hi)
 {
     for (size_t i = 0; i < t->known.n; i++)
         if (!strcmp(t->known.v[i], k))
             return true;
+    if (lo && t->part_lo && lo >= t->part_lo && hi <= t->part_hi)
+        for (size_t i = 0; i < t->part_known.n; i++)
+            if (!strcmp(t->part_known.v[i], k))
+                return true;
     return false;
 }
 
@@ -827,6 +913,7 @@ static bool find_once(const pn_trace_opts *o, const char *key_in, bool force_mid
         b.o = o;
         load_cands(&b, &sc, o->logs);
         build_lives(&b);
+        join_entry_lives(&b);
         pn_trace probe;
         memset(&probe, 0, sizeof(probe));
         ok = pick_roots(&b, key, mid_mode, &probe, err);
@@ -840,6 +927,8 @@ static bool find_once(const pn_trace_opts *o, const char *key_in, bool force_mid
         chain_keys(&b, key, &keys, &lo, &hi);
         bool *which = pn_calloc(sc.n + 1, sizeof(bool));
         bool any = false;
+        int64_t wlo = lo ? lo - REDO_MARGIN : 0;
+        int64_t whi = hi == INT64_MAX || !hi ? INT64_MAX : hi + REDO_MARGIN;
         for (size_t i = 0; i < sc.n; i++) {
             const pn_ttask *tk = &sc.tasks[i];
             bool overlap = !lo || !tk->first_us || !tk->last_us ||
@@ -848,14 +937,14 @@ static bool find_once(const pn_trace_opts *o, const char *key_in, bool force_mid
             if (!overlap)
                 continue;
             for (size_t k = 1; k < keys.n && !which[i]; k++)
-                if (!known(tk, keys.v[k]))
+                if (!known(tk, keys.v[k], wlo, whi))
                     which[i] = true;
             any |= which[i];
         }
         if (any) {
             builder_free(&b);
             ok = pn_tscan_redo(o->logs, &sc, which, (const char *const *)keys.v, keys.n,
-                               mid_mode, o->threads, err);
+                               mid_mode, o->threads, wlo, whi, err);
         }
         free(which);
         pn_argv_free(&keys);

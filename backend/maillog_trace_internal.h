@@ -29,7 +29,18 @@ typedef struct pn_ttask {
     int64_t first_us, last_us;/* times of its first and last dated lines */
     pn_thit *hits;
     size_t n_hits, cap_hits;
-    pn_argv known;            /* every key the task searched for */
+    pn_argv known;            /* every key the task searched over all its lines */
+    /* gzip tasks keep their first block and last two blocks of text, so
+     * that a later round that needs only the file's start or end does not
+     * inflate it all again */
+    struct pn_tkeep {
+        char *p;
+        size_t n;
+        int64_t off, ln;      /* of its first line (ln task-relative, 0-based) */
+        int64_t edge_us;      /* head: time of its last line; tail[0]: of its first */
+    } head, tail[2];
+    pn_argv part_known;       /* keys searched over a kept block only, */
+    int64_t part_lo, part_hi; /* ... for a chain within this window */
     pn_str notes;
     bool failed;
     pn_err err;
@@ -45,9 +56,12 @@ typedef struct pn_tscan {
 bool pn_tscan_run(const pn_logset *ls, const char *const *seeds, size_t nseeds, bool mid_mode,
                   int threads, pn_tscan *out, pn_err *err);
 /* Search the given tasks again with a larger seed set (keys another task
- * discovered); the old hits of those tasks are replaced. */
+ * discovered); the old hits of those tasks are kept and the new ones added.
+ * The chain lies within [lo_us, hi_us] (log time, margins included): a
+ * gzip task whose kept head or tail covers that window searches only it. */
 bool pn_tscan_redo(const pn_logset *ls, pn_tscan *sc, const bool *which, const char *const *seeds,
-                   size_t nseeds, bool mid_mode, int threads, pn_err *err);
+                   size_t nseeds, bool mid_mode, int threads, int64_t lo_us, int64_t hi_us,
+                   pn_err *err);
 void pn_tscan_free(pn_tscan *sc);
 
 /* Is the relay of a delivery this host (loopback, a unix socket, the

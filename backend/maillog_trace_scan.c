@@ -14,6 +14,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #define BLOCK ((size_t)4 << 20)
 #define BLOCK_MAX ((size_t)64 << 20)
@@ -47,6 +50,7 @@ typedef struct scanner {
     pn_logparse_ctx pc;
     int64_t now_us;
     offset_set seen;
+    bool partial;     /* searching a kept block only: keys are not "known" for the task */
 } scanner;
 
 /* ---- small helpers ------------------------------------------------------ */
@@ -56,26 +60,58 @@ static bool span_eq(pn_span a, const char *s, size_t n)
     return a.n == n && (n == 0 || memcmp(a.p, s, n) == 0);
 }
 
+/* Newlines in p[0..n): SSE2 compares 16 bytes at a time, the byte counts
+ * summed with psadbw every 255 rounds (no popcount instruction needed). */
 static size_t count_nl(const char *p, size_t n)
 {
     size_t c = 0;
-    while (n && ((uintptr_t)p & 7)) {
-        c += *p++ == '\n';
-        n--;
+#ifdef __SSE2__
+    const __m128i nl = _mm_set1_epi8('\n');
+    while (n >= 16) {
+        size_t rounds = n / 16 > 255 ? 255 : n / 16;
+        __m128i acc = _mm_setzero_si128();
+        for (size_t r = 0; r < rounds; r++) {
+            __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+            acc = _mm_sub_epi8(acc, _mm_cmpeq_epi8(v, nl));
+            p += 16;
+        }
+        __m128i sums = _mm_sad_epu8(acc, _mm_setzero_si128());
+        c += (size_t)_mm_cvtsi128_si32(sums) + (size_t)_mm_extract_epi16(sums, 4);
+        n -= rounds * 16;
     }
-    const uint64_t lo7 = 0x7f7f7f7f7f7f7f7fULL, nl = 0x0a0a0a0a0a0a0a0aULL;
-    while (n >= 8) {
-        uint64_t w;
-        memcpy(&w, p, 8);
-        w ^= nl;
-        uint64_t t = ((w & lo7) + lo7) | w;
-        c += (size_t)__builtin_popcountll(~t & ~lo7);
-        p += 8;
-        n -= 8;
-    }
+#endif
     while (n--)
         c += *p++ == '\n';
     return c;
+}
+
+/* The first occurrence of needle in hay (memmem's answer). With SSE2: the
+ * needle's first and last bytes are compared at 16 positions at once and
+ * only the positions where both match are checked in full. */
+static const char *find_key_in(const char *hay, size_t n, const char *needle, size_t m)
+{
+#ifdef __SSE2__
+    if (m >= 2 && n >= m + 15) {
+        const __m128i first = _mm_set1_epi8(needle[0]);
+        const __m128i last = _mm_set1_epi8(needle[m - 1]);
+        size_t i = 0;
+        for (; i + m - 1 + 16 <= n; i += 16) {
+            __m128i a = _mm_loadu_si128((const __m128i *)(const void *)(hay + i));
+            __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(hay + i + m - 1));
+            unsigned mask = (unsigned)_mm_movemask_epi8(
+                _mm_and_si128(_mm_cmpeq_epi8(a, first), _mm_cmpeq_epi8(b, last)));
+            while (mask) {
+                unsigned bit = (unsigned)__builtin_ctz(mask);
+                if (!memcmp(hay + i + bit + 1, needle + 1, m - 2))
+                    return hay + i + bit;
+                mask &= mask - 1;
+            }
+        }
+        const char *r = memmem(hay + i, n - i, needle, m);
+        return r;
+    }
+#endif
+    return memmem(hay, n, needle, m);
 }
 
 static bool set_add(offset_set *s, int64_t off)
@@ -165,7 +201,8 @@ static void add_key(scanner *sc, int kind, const char *s, size_t n, bool seed, i
     k->fresh = !seed;
     k->last_us = sc->now_us;
     k->ttl_us = ttl_us;
-    pn_argv_add(&sc->t->known, k->s);
+    if (!sc->partial)
+        pn_argv_add(&sc->t->known, k->s);
 }
 
 static void expire_keys(scanner *sc)
@@ -279,7 +316,7 @@ static void search_region(scanner *sc, int key, const char *base, size_t n, int6
     const char *cnt_at = base;
     int64_t cnt_ln = ln0;
     while (p < e && (size_t)key < sc->nk) {
-        const char *m = memmem(p, (size_t)(e - p), sc->keys[key].s, sc->keys[key].n);
+        const char *m = find_key_in(p, (size_t)(e - p), sc->keys[key].s, sc->keys[key].n);
         if (!m)
             break;
         const char *ls = m;
@@ -359,32 +396,114 @@ static int64_t region_time(scanner *sc, region r, bool last)
 
 /* ---- reading a task ----------------------------------------------------------- */
 
+/* A task's bytes: a plain file's range through pread, or a gzip file
+ * inflated here with zlib's check value left uncomputed (inflateValidate):
+ * the CRC is a tenth of the inflate time, and a damaged or cut file still
+ * shows as a deflate error or a stream that ends early. Concatenated
+ * members are read one after the other. */
+#define ZIN ((size_t)256 << 10)
+
 typedef struct src {
     int fd;
-    gzFile gz;
+    bool gz;
+    z_stream z;
+    unsigned char *in;
+    bool in_eof, member_done;
     int64_t pos, end;   /* plain: next byte, stop (-1 EOF) */
     bool eof;
 } src;
+
+static bool gz_open(src *s)
+{
+    memset(&s->z, 0, sizeof(s->z));
+    if (inflateInit2(&s->z, 15 + 16) != Z_OK)
+        return false;
+    inflateValidate(&s->z, 0);
+    s->in = pn_malloc(ZIN);
+    s->gz = true;
+    return true;
+}
+
+static void gz_close(src *s)
+{
+    if (!s->gz)
+        return;
+    inflateEnd(&s->z);
+    free(s->in);
+    s->in = NULL;
+}
+
+static bool gz_fill(src *s, pn_ttask *t, const char *path)
+{
+    if (s->z.avail_in || s->in_eof)
+        return s->z.avail_in > 0;
+    ssize_t r;
+    do
+        r = read(s->fd, s->in, ZIN);
+    while (r < 0 && errno == EINTR);
+    if (r < 0)
+        pn_str_appendf(&t->notes, "%s: read error: %s; ", path, strerror(errno));
+    if (r <= 0) {
+        s->in_eof = true;
+        return false;
+    }
+    s->z.next_in = s->in;
+    s->z.avail_in = (uInt)r;
+    return true;
+}
+
+static ssize_t gz_read(src *s, pn_ttask *t, const char *path, char *into, size_t want)
+{
+    if (want > (size_t)1 << 30)
+        want = (size_t)1 << 30;
+    s->z.next_out = (unsigned char *)into;
+    s->z.avail_out = (uInt)want;
+    while (s->z.avail_out) {
+        if (s->member_done) {
+            /* another member follows, or the file ends here */
+            if (!gz_fill(s, t, path))
+                break;
+            if (s->z.next_in[0] != 0x1f) {
+                pn_str_appendf(&t->notes, "%s: data after the gzip stream was skipped; ", path);
+                s->in_eof = true;
+                s->z.avail_in = 0;
+                break;
+            }
+            inflateReset(&s->z);
+            s->member_done = false;
+        }
+        if (!s->z.avail_in && !gz_fill(s, t, path)) {
+            pn_str_appendf(&t->notes, "%s: gzip data ends early: the file is truncated; ", path);
+            s->member_done = true;
+            s->in_eof = true;
+            break;
+        }
+        int zr = inflate(&s->z, Z_NO_FLUSH);
+        if (zr == Z_STREAM_END) {
+            s->member_done = true;
+            continue;
+        }
+        if (zr != Z_OK && zr != Z_BUF_ERROR) {
+            pn_str_appendf(&t->notes, "%s: gzip data is damaged (%s): the rest of the file was "
+                           "skipped; ", path, s->z.msg ? s->z.msg : "inflate error");
+            s->member_done = true;
+            s->in_eof = true;
+            s->z.avail_in = 0;
+            break;
+        }
+    }
+    size_t got = want - s->z.avail_out;
+    if (!got)
+        s->eof = true;
+    return (ssize_t)got;
+}
 
 static ssize_t src_read(src *s, pn_ttask *t, const char *path, char *into, size_t want)
 {
     if (s->eof)
         return 0;
-    if (s->gz) {
-        if (want > (size_t)1 << 30)
-            want = (size_t)1 << 30;
-        int r = gzread(s->gz, into, (unsigned)want);
-        if (r <= 0) {
-            int zerr = Z_OK;
-            const char *m = gzerror(s->gz, &zerr);
-            if (r < 0 || (zerr != Z_OK && zerr != Z_STREAM_END))
-                pn_str_appendf(&t->notes, "%s: gzip data ends early or is damaged (%s): the rest "
-                               "of the file was skipped; ", path, m ? m : "?");
-            s->eof = true;
-            return 0;
-        }
-        return r;
-    }
+    if (s->gz)
+        return gz_read(s, t, path, into, want);
     if (s->end >= 0 && (int64_t)want > s->end - s->pos)
         want = (size_t)(s->end - s->pos);
     if (!want) {
@@ -415,23 +534,25 @@ static void run_task_blocks(scanner *sc)
         pn_err_set(&t->err, PN_E_IO, "%s: cannot open: %s", f->path, strerror(errno));
         return;
     }
-    src s = {fd, NULL, t->begin, t->end, false};
-    if (t->gz) {
-        s.gz = gzdopen(fd, "rb");
-        if (!s.gz) {
-            close(fd);
-            t->failed = true;
-            pn_err_set(&t->err, PN_E_IO, "%s: cannot read gzip data", f->path);
-            return;
-        }
-        gzbuffer(s.gz, 1 << 18);
+    src s;
+    memset(&s, 0, sizeof(s));
+    s.fd = fd;
+    s.pos = t->begin;
+    s.end = t->end;
+    if (t->gz && !gz_open(&s)) {
+        close(fd);
+        t->failed = true;
+        pn_err_set(&t->err, PN_E_IO, "%s: cannot read gzip data", f->path);
+        return;
     }
+    /* two blocks: the previous one is searched again for keys found late
+     * (lines out of order) */
     size_t cap[2] = {BLOCK, BLOCK};
     char *buf[2] = {pn_malloc(cap[0]), pn_malloc(cap[1])};
     int cur = 0;
     size_t have = 0;              /* bytes in buf[cur] (carry + new) */
     int64_t off = t->begin, ln = 0;
-    region back = {NULL, 0, 0, 0};
+    region back = {NULL, 0, 0, 0}, before_back = {NULL, 0, 0, 0};
     bool first = true;
     for (;;) {
         if (have == cap[cur]) {
@@ -475,6 +596,7 @@ static void run_task_blocks(scanner *sc)
             nls++;
         ln += (int64_t)nls;
         off += (int64_t)use;
+        before_back = back;
         back = rg;
         if (eof)
             break;
@@ -485,16 +607,28 @@ static void run_task_blocks(scanner *sc)
             buf[nxt] = pn_realloc(buf[nxt], cap[nxt]);
         }
         memcpy(buf[nxt], buf[cur] + use, carry);
+        if (t->gz && !t->head.p && rg.n) {
+            /* a gzip task keeps its first block (the buffer is taken, not copied) */
+            t->head = (struct pn_tkeep){buf[cur], rg.n, rg.off, rg.ln, region_time(sc, rg, true)};
+            buf[cur] = pn_malloc(cap[cur]);
+            back = (region){t->head.p, rg.n, rg.off, rg.ln};
+        }
         have = carry;
         cur = nxt;
     }
     t->nlines = ln;
+    if (t->gz && t->head.p && back.n && before_back.n && before_back.p != t->head.p) {
+        /* ... and its last two blocks, still in the two buffers */
+        int last = back.p == buf[0] ? 0 : 1;
+        t->tail[0] = (struct pn_tkeep){buf[1 - last], before_back.n, before_back.off,
+                                       before_back.ln, region_time(sc, before_back, false)};
+        t->tail[1] = (struct pn_tkeep){buf[last], back.n, back.off, back.ln, 0};
+        buf[0] = buf[1] = NULL;
+    }
     free(buf[0]);
     free(buf[1]);
-    if (s.gz)
-        gzclose(s.gz);
-    else
-        close(fd);
+    gz_close(&s);
+    close(fd);
 }
 
 /* journald JSON and other converted formats: through the reader, line by line. */
@@ -532,14 +666,28 @@ static void run_task_lines(scanner *sc)
     t->nlines = n;
 }
 
+/* The kept blocks of a gzip task that cover [lo_us, hi_us]: its head, its
+ * tail (two blocks), or NULL. */
+static const struct pn_tkeep *kept_window(const pn_ttask *t, int64_t lo_us, int64_t hi_us)
+{
+    if (!t->gz || !t->head.p || !t->tail[0].p || !lo_us || !hi_us)
+        return NULL;
+    if (t->head.edge_us && hi_us <= t->head.edge_us)
+        return &t->head;
+    if (t->tail[0].edge_us && lo_us >= t->tail[0].edge_us)
+        return &t->tail[0];
+    return NULL;
+}
+
 static void run_task(const pn_logset *ls, pn_ttask *t, const char *const *seeds, size_t nseeds,
-                     bool mid_mode)
+                     bool mid_mode, const struct pn_tkeep *only, int64_t lo_us, int64_t hi_us)
 {
     scanner sc;
     memset(&sc, 0, sizeof(sc));
     sc.ls = ls;
     sc.t = t;
     sc.mid_mode = mid_mode;
+    sc.partial = only != NULL;
     pn_logparse_init(&sc.pc, ls->files[t->file].mtime);
     for (size_t i = 0; i < nseeds; i++) {
         const char *k = seeds[i];
@@ -550,10 +698,26 @@ static void run_task(const pn_logset *ls, pn_ttask *t, const char *const *seeds,
             kind = K_MID;
         add_key(&sc, kind, k, strlen(k), true, 0);
     }
-    if (ls->files[t->file].fmt == PN_LF_JOURNAL_JSON)
+    if (only) {
+        /* a later round over a kept block: the hits found before stay */
+        for (size_t i = 0; i < t->n_hits; i++)
+            set_add(&sc.seen, t->hits[i].offset);
+        region rg = {only->p, only->n, only->off, only->ln};
+        region none = {NULL, 0, 0, 0};
+        scan_block(&sc, rg, none);
+        if (only == &t->tail[0])
+            scan_block(&sc, (region){t->tail[1].p, t->tail[1].n, t->tail[1].off, t->tail[1].ln},
+                       rg);
+        pn_argv_free(&t->part_known);
+        for (size_t i = 0; i < nseeds; i++)
+            pn_argv_add(&t->part_known, seeds[i]);
+        t->part_lo = lo_us;
+        t->part_hi = hi_us;
+    } else if (ls->files[t->file].fmt == PN_LF_JOURNAL_JSON) {
         run_task_lines(&sc);
-    else
+    } else {
         run_task_blocks(&sc);
+    }
     for (size_t i = 0; i < sc.nk; i++)
         free(sc.keys[i].s);
     free(sc.keys);
@@ -630,11 +794,13 @@ static void make_tasks(const pn_logset *ls, int threads, pn_tscan *out)
 typedef struct pool {
     const pn_logset *ls;
     pn_ttask **order;
+    const struct pn_tkeep **only;   /* per order entry: a kept block to search, or NULL */
     size_t n;
     size_t next;
     const char *const *seeds;
     size_t nseeds;
     bool mid_mode;
+    int64_t lo_us, hi_us;     /* the chain's window in a later round */
 } pool;
 
 static void *worker(void *arg)
@@ -644,7 +810,8 @@ static void *worker(void *arg)
         size_t i = __atomic_fetch_add(&p->next, 1, __ATOMIC_RELAXED);
         if (i >= p->n)
             break;
-        run_task(p->ls, p->order[i], p->seeds, p->nseeds, p->mid_mode);
+        run_task(p->ls, p->order[i], p->seeds, p->nseeds, p->mid_mode, p->only[i], p->lo_us,
+                 p->hi_us);
     }
     return NULL;
 }
@@ -678,18 +845,31 @@ static void clear_task(pn_ttask *t)
     t->failed = false;
     t->nlines = 0;
     t->first_us = t->last_us = 0;
+    free(t->head.p);
+    free(t->tail[0].p);
+    free(t->tail[1].p);
+    pn_argv_free(&t->part_known);
+    t->part_lo = t->part_hi = 0;
+    memset(&t->head, 0, sizeof(t->head));
+    memset(t->tail, 0, sizeof(t->tail));
 }
 
 static bool run_pool(const pn_logset *ls, pn_tscan *sc, const bool *which, const char *const *seeds,
-                     size_t nseeds, bool mid_mode, int threads, pn_err *err)
+                     size_t nseeds, bool mid_mode, int threads, int64_t lo_us, int64_t hi_us,
+                     pn_err *err)
 {
-    pool p = {ls, pn_calloc(sc->n ? sc->n : 1, sizeof(pn_ttask *)), 0, 0, seeds, nseeds, mid_mode};
+    pool p = {ls, pn_calloc(sc->n ? sc->n : 1, sizeof(pn_ttask *)),
+              pn_calloc(sc->n ? sc->n : 1, sizeof(struct pn_tkeep *)), 0, 0, seeds, nseeds,
+              mid_mode, lo_us, hi_us};
     for (size_t i = 0; i < sc->n; i++)
         if (!which || which[i]) {
-            clear_task(&sc->tasks[i]);
+            if (!which || !kept_window(&sc->tasks[i], lo_us, hi_us))
+                clear_task(&sc->tasks[i]);
             p.order[p.n++] = &sc->tasks[i];
         }
     qsort_r(p.order, p.n, sizeof(*p.order), cmp_cost_desc, (void *)ls);
+    for (size_t i = 0; i < p.n; i++)
+        p.only[i] = which ? kept_window(p.order[i], lo_us, hi_us) : NULL;
     if (threads <= 0) {
         long nc = sysconf(_SC_NPROCESSORS_ONLN);
         threads = nc > 0 ? (int)nc : 1;
@@ -710,6 +890,7 @@ static bool run_pool(const pn_logset *ls, pn_tscan *sc, const bool *which, const
         pthread_join(th[i], NULL);
     free(th);
     free(p.order);
+    free(p.only);
     /* line numbers: each file's tasks in order of their ranges */
     int64_t base = 0;
     for (size_t i = 0; i < sc->n; i++) {
@@ -731,13 +912,14 @@ bool pn_tscan_run(const pn_logset *ls, const char *const *seeds, size_t nseeds, 
 {
     memset(out, 0, sizeof(*out));
     make_tasks(ls, threads > 0 ? threads : 2, out);
-    return run_pool(ls, out, NULL, seeds, nseeds, mid_mode, threads, err);
+    return run_pool(ls, out, NULL, seeds, nseeds, mid_mode, threads, 0, 0, err);
 }
 
 bool pn_tscan_redo(const pn_logset *ls, pn_tscan *sc, const bool *which, const char *const *seeds,
-                   size_t nseeds, bool mid_mode, int threads, pn_err *err)
+                   size_t nseeds, bool mid_mode, int threads, int64_t lo_us, int64_t hi_us,
+                   pn_err *err)
 {
-    return run_pool(ls, sc, which, seeds, nseeds, mid_mode, threads, err);
+    return run_pool(ls, sc, which, seeds, nseeds, mid_mode, threads, lo_us, hi_us, err);
 }
 
 void pn_tscan_free(pn_tscan *sc)

@@ -32,7 +32,8 @@ run_set() {
   ok "$name: maillog-gen wrote $(wc -l <"$dir/truth.jsonl") sampled messages"
   local logs=(--log "$dir/maillog.2.gz" --log "$dir/maillog.1" --log "$dir/maillog")
   # each line of the checker's output is one TAP result
-  python3 - "$bin" "$dir/truth.jsonl" "${logs[@]}" >"$dir/tap" <<'PY'
+  local checker_rc=0
+  python3 - "$bin" "$dir/truth.jsonl" "${logs[@]}" >"$dir/tap" 2>"$dir/checker.err" <<'PY'
 import json, os, subprocess, sys
 bin, truth, logs = sys.argv[1], sys.argv[2], sys.argv[3:]
 for entry in open(truth):
@@ -55,10 +56,14 @@ for entry in open(truth):
             for m in sorted(got - want)[:5]:
                 print(f"#   extra   {m[0]}:{m[1]}: {m[2][:160]}")
 PY
+  checker_rc=$?
   local good bad
   good=$(grep -c '^OK ' "$dir/tap")
   bad=$(grep -c '^FAIL ' "$dir/tap")
-  if [ "$bad" -eq 0 ] && [ "$good" -gt 0 ]; then
+  if [ "$checker_rc" -ne 0 ]; then
+    notok "$name: the checker stopped (exit $checker_rc) after $good traces"
+    sed 's/^/# /' "$dir/checker.err" | tail -5
+  elif [ "$bad" -eq 0 ] && [ "$good" -gt 0 ]; then
     ok "$name: $good traces (by QID and by Message-ID) equal the truth"
   else
     notok "$name: $bad of $((good+bad)) traces differ from the truth"

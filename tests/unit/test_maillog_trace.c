@@ -1,0 +1,442 @@
+/* test_maillog_trace.c - unit tests of pn_trace_find on small logs written
+ * here: a reused queue ID kept apart, a bounce notification whose lines come
+ * out of order, a remote "queued as" not followed, a content filter whose
+ * re-injection smtpd logs under its own host name, a partial Message-ID
+ * (unique, and ambiguous -> PN_E_CONFLICT naming the candidates), a
+ * central multi-host log followed along relay=nexthost, and a session that
+ * began at the very end of an older gzip file (found by a later round over
+ * the file's kept tail, without inflating it again). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <utime.h>
+#include <zlib.h>
+
+#include "maillog.h"
+#include "util/mem.h"
+#include "util/str.h"
+
+static char *dir;
+static char *log_path;
+
+static int setup_dir(void **state)
+{
+    (void)state;
+    const char *tmp = getenv("TMPDIR");
+    char *tmpl = pn_sprintf("%s/pn-trace-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    dir = mkdtemp(tmpl);
+    if (!dir)
+        return -1;
+    log_path = pn_sprintf("%s/maillog", dir);
+    return 0;
+}
+
+static int teardown_dir(void **state)
+{
+    (void)state;
+    char *gz = pn_sprintf("%s/maillog.1.gz", dir);
+    unlink(gz);
+    free(gz);
+    unlink(log_path);
+    free(log_path);
+    rmdir(dir);
+    free(dir);
+    return 0;
+}
+
+/* Write the log (lines joined by '\n'), dated so that "Jan" lines fall in 2026. */
+static void write_log(const char *const *lines)
+{
+    FILE *f = fopen(log_path, "wb");
+    assert_non_null(f);
+    for (size_t i = 0; lines[i]; i++)
+        fprintf(f, "%s\n", lines[i]);
+    fclose(f);
+    struct utimbuf t = {(time_t)1769904000, (time_t)1769904000};   /* 2026-02-01 */
+    utime(log_path, &t);
+}
+
+typedef struct fixture {
+    pn_logset set;
+    pn_trace_opts o;
+} fixture;
+
+static void open_set(fixture *fx)
+{
+    memset(fx, 0, sizeof(*fx));
+    pn_err err = PN_ERR_INIT;
+    const char *paths[1] = {log_path};
+    assert_true(pn_logset_open(NULL, paths, 1, true, &fx->set, &err));
+    fx->o.logs = &fx->set;
+    fx->o.threads = 2;
+}
+
+/* Trace key; assert it succeeds. */
+static void trace_ok(fixture *fx, const char *key, pn_trace *t)
+{
+    pn_err err = PN_ERR_INIT;
+    bool ok = pn_trace_find(&fx->o, key, t, &err);
+    if (!ok)
+        fail_msg("trace %s: %s", key, pn_err_msg(&err));
+    pn_err_clear(&err);
+}
+
+/* The trace's raw lines are exactly the 1-based line numbers given (0-ended). */
+static void assert_lines(const pn_trace *t, const int *want)
+{
+    size_t n = 0;
+    while (want[n])
+        n++;
+    pn_str got = PN_STR_INIT;
+    for (size_t i = 0; i < t->n_lines; i++)
+        pn_str_appendf(&got, "%lld ", (long long)t->lines[i].lineno);
+    pn_str exp = PN_STR_INIT;
+    for (size_t i = 0; i < n; i++)
+        pn_str_appendf(&exp, "%d ", want[i]);
+    assert_string_equal(pn_str_cstr(&got), pn_str_cstr(&exp));
+    pn_str_free(&got);
+    pn_str_free(&exp);
+}
+
+static const pn_trace_rcpt *rcpt_of(const pn_trace *t, const char *addr)
+{
+    for (size_t i = 0; i < t->n_rcpts; i++)
+        if (!strcmp(t->rcpts[i].address, addr))
+            return &t->rcpts[i];
+    fail_msg("no recipient %s", addr);
+    return NULL;
+}
+
+/* ---- QID reuse ---------------------------------------------------------------- */
+
+static const char *const reuse_log[] = {
+    /* 1 */ "Jan 10 10:00:00 mail postfix/smtpd[100]: connect from a.example[192.0.2.1]",
+    /* 2 */ "Jan 10 10:00:01 mail postfix/smtpd[100]: 4B2F81A0C3: client=a.example[192.0.2.1]",
+    /* 3 */ "Jan 10 10:00:01 mail postfix/cleanup[101]: 4B2F81A0C3: message-id=<first@a.example>",
+    /* 4 */ "Jan 10 10:00:01 mail postfix/qmgr[50]: 4B2F81A0C3: from=<s@a.example>, size=100, nrcpt=1 (queue active)",
+    /* 5 */ "Jan 10 10:00:01 mail postfix/smtpd[100]: disconnect from a.example[192.0.2.1] ehlo=1 quit=1 commands=2",
+    /* 6 */ "Jan 10 10:00:02 mail postfix/local[102]: 4B2F81A0C3: to=<u@mail.example>, relay=local, delay=1, delays=1/0/0/0, dsn=2.0.0, status=sent (delivered to mailbox)",
+    /* 7 */ "Jan 10 10:00:02 mail postfix/qmgr[50]: 4B2F81A0C3: removed",
+    /* 8 */ "Jan 20 09:00:00 mail postfix/pickup[60]: 4B2F81A0C3: uid=0 from=<root>",
+    /* 9 */ "Jan 20 09:00:00 mail postfix/cleanup[101]: 4B2F81A0C3: message-id=<second@mail.example>",
+    /* 10 */ "Jan 20 09:00:00 mail postfix/qmgr[50]: 4B2F81A0C3: from=<root@mail.example>, size=300, nrcpt=1 (queue active)",
+    /* 11 */ "Jan 20 09:00:01 mail postfix/local[102]: 4B2F81A0C3: to=<root@mail.example>, relay=local, delay=1, delays=1/0/0/0, dsn=2.0.0, status=sent (delivered to mailbox)",
+    /* 12 */ "Jan 20 09:00:01 mail postfix/qmgr[50]: 4B2F81A0C3: removed",
+    NULL,
+};
+
+static void test_qid_reuse_kept_apart(void **state)
+{
+    (void)state;
+    write_log(reuse_log);
+    fixture fx;
+    open_set(&fx);
+    pn_trace t;
+
+    /* the QID alone: its latest life, with a note about the reuse */
+    trace_ok(&fx, "4B2F81A0C3", &t);
+    assert_lines(&t, (const int[]){8, 9, 10, 11, 12, 0});
+    assert_int_equal(t.n_hops, 1);
+    assert_string_equal(t.hops[0].entered, "pickup (local submission)");
+    assert_true(t.notes.n >= 1);
+    assert_non_null(strstr(t.notes.v[0], "reused"));
+    pn_trace_free(&t);
+
+    /* the first message by its Message-ID: only its own life */
+    trace_ok(&fx, "<first@a.example>", &t);
+    assert_lines(&t, (const int[]){1, 2, 3, 4, 5, 6, 7, 0});
+    assert_int_equal(t.n_hops, 1);
+    assert_int_equal(t.hops[0].size, 100);
+    assert_string_equal(rcpt_of(&t, "u@mail.example")->status, "sent");
+    pn_trace_free(&t);
+
+    /* a time window picks the older life */
+    fx.o.until_us = (int64_t)1768471200 * 1000000;   /* 2026-01-15 */
+    trace_ok(&fx, "4B2F81A0C3", &t);
+    assert_lines(&t, (const int[]){1, 2, 3, 4, 5, 6, 7, 0});
+    pn_trace_free(&t);
+    pn_logset_free(&fx.set);
+}
+
+/* ---- a bounce whose lines come out of order -------------------------------------- */
+
+static const char *const bounce_log[] = {
+    /* 1 */ "Jan 11 08:00:00 mail postfix/smtpd[200]: connect from b.example[192.0.2.2]",
+    /* 2 */ "Jan 11 08:00:00 mail postfix/smtpd[200]: 9C1D0E2F41: client=b.example[192.0.2.2]",
+    /* 3 */ "Jan 11 08:00:00 mail postfix/cleanup[201]: 9C1D0E2F41: message-id=<orig@b.example>",
+    /* 4 */ "Jan 11 08:00:00 mail postfix/qmgr[50]: 9C1D0E2F41: from=<sender@mail.example>, size=500, nrcpt=1 (queue active)",
+    /* 5 */ "Jan 11 08:00:00 mail postfix/smtpd[200]: disconnect from b.example[192.0.2.2] ehlo=1 quit=1 commands=2",
+    /* the notification's cleanup line is logged before the bounce line that names it */
+    /* 6 */ "Jan 11 08:00:01 mail postfix/cleanup[201]: 7E3A1B2C90: message-id=<20260111080001.7E3A1B2C90@mail.example>",
+    /* 7 */ "Jan 11 08:00:01 mail postfix/smtp[202]: 9C1D0E2F41: to=<nobody@remote.example>, relay=mx.remote.example[198.51.100.1]:25, delay=1, delays=0/0/0/1, dsn=5.1.1, status=bounced (host mx.remote.example[198.51.100.1] said: 550 5.1.1 user unknown (in reply to RCPT TO command))",
+    /* 8 */ "Jan 11 08:00:01 mail postfix/qmgr[50]: 7E3A1B2C90: from=<>, size=2000, nrcpt=1 (queue active)",
+    /* 9 */ "Jan 11 08:00:01 mail postfix/bounce[203]: 9C1D0E2F41: sender non-delivery notification: 7E3A1B2C90",
+    /* 10 */ "Jan 11 08:00:01 mail postfix/qmgr[50]: 9C1D0E2F41: removed",
+    /* 11 */ "Jan 11 08:00:01 mail postfix/local[204]: 7E3A1B2C90: to=<sender@mail.example>, relay=local, delay=0, delays=0/0/0/0, dsn=2.0.0, status=sent (delivered to mailbox)",
+    /* 12 */ "Jan 11 08:00:01 mail postfix/qmgr[50]: 7E3A1B2C90: removed",
+    /* 13 */ "Jan 11 08:00:05 mail postfix/smtpd[200]: connect from c.example[192.0.2.3]",
+    NULL,
+};
+
+static void test_out_of_order_bounce(void **state)
+{
+    (void)state;
+    write_log(bounce_log);
+    fixture fx;
+    open_set(&fx);
+    pn_trace t;
+    static const int want[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 0};
+    /* from the original, from the notification, and by Message-ID: one answer */
+    const char *keys[] = {"9C1D0E2F41", "7E3A1B2C90", "orig@b.example"};
+    for (size_t k = 0; k < 3; k++) {
+        trace_ok(&fx, keys[k], &t);
+        assert_lines(&t, want);
+        assert_int_equal(t.n_hops, 2);
+        assert_string_equal(t.hops[0].qid, "9C1D0E2F41");
+        assert_string_equal(t.hops[1].qid, "7E3A1B2C90");
+        assert_string_equal(t.hops[1].parent, "9C1D0E2F41");
+        assert_non_null(strstr(t.hops[1].entered, "bounce notification for 9C1D0E2F41"));
+        assert_string_equal(rcpt_of(&t, "nobody@remote.example")->status, "bounced");
+        assert_string_equal(rcpt_of(&t, "nobody@remote.example")->dsn, "5.1.1");
+        assert_string_equal(rcpt_of(&t, "sender@mail.example")->status, "sent");
+        pn_trace_free(&t);
+    }
+    pn_logset_free(&fx.set);
+}
+
+/* ---- a remote "queued as" is where the message left ------------------------------- */
+
+static const char *const remote_log[] = {
+    /* 1 */ "Jan 12 12:00:00 mail postfix/pickup[60]: 5A6B7C8D9E: uid=1000 from=<alice>",
+    /* 2 */ "Jan 12 12:00:00 mail postfix/cleanup[301]: 5A6B7C8D9E: message-id=<out@mail.example>",
+    /* 3 */ "Jan 12 12:00:00 mail postfix/qmgr[50]: 5A6B7C8D9E: from=<alice@mail.example>, size=400, nrcpt=1 (queue active)",
+    /* 4 */ "Jan 12 12:00:01 mail postfix/smtp[302]: 5A6B7C8D9E: to=<bob@partner.example>, relay=mx.partner.example[203.0.113.5]:25, delay=1, delays=0/0/0.5/0.5, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as 1F2E3D4C5B)",
+    /* 5 */ "Jan 12 12:00:01 mail postfix/qmgr[50]: 5A6B7C8D9E: removed",
+    /* an unrelated message here that happens to carry the remote's QID */
+    /* 6 */ "Jan 12 12:00:02 mail postfix/pickup[60]: 1F2E3D4C5B: uid=0 from=<root>",
+    /* 7 */ "Jan 12 12:00:02 mail postfix/cleanup[301]: 1F2E3D4C5B: message-id=<other@mail.example>",
+    /* 8 */ "Jan 12 12:00:02 mail postfix/qmgr[50]: 1F2E3D4C5B: removed",
+    NULL,
+};
+
+static void test_remote_queued_as_not_followed(void **state)
+{
+    (void)state;
+    write_log(remote_log);
+    fixture fx;
+    open_set(&fx);
+    pn_trace t;
+    trace_ok(&fx, "5A6B7C8D9E", &t);
+    assert_lines(&t, (const int[]){1, 2, 3, 4, 5, 0});
+    assert_int_equal(t.n_hops, 1);
+    assert_non_null(strstr(t.hops[0].left, "queued there as 1F2E3D4C5B"));
+    assert_string_equal(rcpt_of(&t, "bob@partner.example")->status, "sent");
+    pn_trace_free(&t);
+    pn_logset_free(&fx.set);
+}
+
+/* ---- a content filter's smtpd with its own host name -------------------------------- */
+
+static const char *const filter_log[] = {
+    /* 1 */ "Jan 13 07:00:00 mail postfix/smtpd[400]: connect from d.example[192.0.2.4]",
+    /* 2 */ "Jan 13 07:00:00 mail postfix/smtpd[400]: 2D3E4F5A6B: client=d.example[192.0.2.4]",
+    /* 3 */ "Jan 13 07:00:00 mail postfix/cleanup[401]: 2D3E4F5A6B: message-id=<filtered@d.example>",
+    /* 4 */ "Jan 13 07:00:00 mail postfix/qmgr[50]: 2D3E4F5A6B: from=<x@d.example>, size=600, nrcpt=1 (queue active)",
+    /* 5 */ "Jan 13 07:00:00 mail postfix/smtpd[400]: disconnect from d.example[192.0.2.4] ehlo=1 quit=1 commands=2",
+    /* 6 */ "Jan 13 07:00:01 reinject postfix/reinject/smtpd[410]: connect from localhost[127.0.0.1]",
+    /* 7 */ "Jan 13 07:00:01 reinject postfix/reinject/smtpd[410]: 6C7D8E9FA0: client=localhost[127.0.0.1]",
+    /* 8 */ "Jan 13 07:00:01 mail postfix/cleanup[401]: 6C7D8E9FA0: message-id=<filtered@d.example>",
+    /* 9 */ "Jan 13 07:00:01 reinject postfix/reinject/smtpd[410]: disconnect from localhost[127.0.0.1] ehlo=1 quit=1 commands=2",
+    /* 10 */ "Jan 13 07:00:01 mail postfix/smtp[402]: 2D3E4F5A6B: to=<y@mail.example>, relay=127.0.0.1[127.0.0.1]:10025, delay=1, delays=0/0/0/1, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as 6C7D8E9FA0)",
+    /* 11 */ "Jan 13 07:00:01 mail postfix/qmgr[50]: 6C7D8E9FA0: from=<x@d.example>, size=700, nrcpt=1 (queue active)",
+    /* 12 */ "Jan 13 07:00:01 mail postfix/qmgr[50]: 2D3E4F5A6B: removed",
+    /* 13 */ "Jan 13 07:00:02 mail postfix/local[403]: 6C7D8E9FA0: to=<y@mail.example>, relay=local, delay=1, delays=0/0/0/1, dsn=2.0.0, status=sent (delivered to mailbox)",
+    /* 14 */ "Jan 13 07:00:02 mail postfix/qmgr[50]: 6C7D8E9FA0: removed",
+    NULL,
+};
+
+static void test_content_filter_own_host(void **state)
+{
+    (void)state;
+    write_log(filter_log);
+    fixture fx;
+    open_set(&fx);
+    pn_trace t;
+    const char *keys[] = {"2D3E4F5A6B", "6C7D8E9FA0", "<filtered@d.example>"};
+    for (size_t k = 0; k < 3; k++) {
+        trace_ok(&fx, keys[k], &t);
+        assert_lines(&t, (const int[]){1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 0});
+        assert_int_equal(t.n_hops, 2);
+        assert_string_equal(t.hops[1].qid, "6C7D8E9FA0");
+        assert_string_equal(t.hops[1].host, "mail");
+        assert_string_equal(t.hops[1].parent, "2D3E4F5A6B");
+        assert_non_null(strstr(t.hops[1].entered, "re-injected from 2D3E4F5A6B"));
+        pn_trace_free(&t);
+    }
+    pn_logset_free(&fx.set);
+}
+
+/* ---- partial Message-IDs -------------------------------------------------------------- */
+
+static const char *const partial_log[] = {
+    /* 1 */ "Jan 14 06:00:00 mail postfix/pickup[60]: 3A4B5C6D7E: uid=0 from=<shop>",
+    /* 2 */ "Jan 14 06:00:00 mail postfix/cleanup[501]: 3A4B5C6D7E: message-id=<order-1001@shop.example>",
+    /* 3 */ "Jan 14 06:00:00 mail postfix/qmgr[50]: 3A4B5C6D7E: removed",
+    /* 4 */ "Jan 14 06:00:01 mail postfix/pickup[60]: 8E9FA0B1C2: uid=0 from=<shop>",
+    /* 5 */ "Jan 14 06:00:01 mail postfix/cleanup[501]: 8E9FA0B1C2: message-id=<order-1002@shop.example>",
+    /* 6 */ "Jan 14 06:00:01 mail postfix/qmgr[50]: 8E9FA0B1C2: removed",
+    NULL,
+};
+
+static void test_partial_message_id(void **state)
+{
+    (void)state;
+    write_log(partial_log);
+    fixture fx;
+    open_set(&fx);
+    pn_trace t;
+    trace_ok(&fx, "order-1002", &t);
+    assert_lines(&t, (const int[]){4, 5, 6, 0});
+    pn_trace_free(&t);
+
+    pn_err err = PN_ERR_INIT;
+    assert_false(pn_trace_find(&fx.o, "order-100", &t, &err));
+    assert_int_equal(err.code, PN_E_CONFLICT);
+    assert_non_null(strstr(pn_err_msg(&err), "<order-1001@shop.example>"));
+    assert_non_null(strstr(pn_err_msg(&err), "<order-1002@shop.example>"));
+    pn_err_clear(&err);
+
+    assert_false(pn_trace_find(&fx.o, "no-such-order", &t, &err));
+    assert_int_equal(err.code, PN_E_NOTFOUND);
+    pn_err_clear(&err);
+    assert_false(pn_trace_find(&fx.o, "  ", &t, &err));
+    assert_int_equal(err.code, PN_E_INVALID);
+    pn_err_clear(&err);
+    pn_logset_free(&fx.set);
+}
+
+/* ---- a central log of several hosts ---------------------------------------------------- */
+
+static const char *const central_log[] = {
+    /* 1 */ "Jan 15 05:00:00 edge postfix/smtpd[600]: connect from out.example[192.0.2.9]",
+    /* 2 */ "Jan 15 05:00:00 edge postfix/smtpd[600]: 0A1B2C3D4E: client=out.example[192.0.2.9]",
+    /* 3 */ "Jan 15 05:00:00 edge postfix/cleanup[601]: 0A1B2C3D4E: message-id=<hop@out.example>",
+    /* 4 */ "Jan 15 05:00:00 edge postfix/qmgr[51]: 0A1B2C3D4E: from=<a@out.example>, size=800, nrcpt=1 (queue active)",
+    /* 5 */ "Jan 15 05:00:00 edge postfix/smtpd[600]: disconnect from out.example[192.0.2.9] ehlo=1 quit=1 commands=2",
+    /* 6 */ "Jan 15 05:00:01 core postfix/smtpd[700]: connect from edge.example.net[10.0.0.1]",
+    /* 7 */ "Jan 15 05:00:01 core postfix/smtpd[700]: 5F6A7B8C9D: client=edge.example.net[10.0.0.1]",
+    /* 8 */ "Jan 15 05:00:01 core postfix/cleanup[701]: 5F6A7B8C9D: message-id=<hop@out.example>",
+    /* 9 */ "Jan 15 05:00:01 core postfix/qmgr[52]: 5F6A7B8C9D: from=<a@out.example>, size=900, nrcpt=1 (queue active)",
+    /* 10 */ "Jan 15 05:00:01 edge postfix/smtp[602]: 0A1B2C3D4E: to=<b@core.example.net>, relay=core.example.net[10.0.0.2]:25, delay=1, delays=0/0/0/1, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as 5F6A7B8C9D)",
+    /* 11 */ "Jan 15 05:00:01 edge postfix/qmgr[51]: 0A1B2C3D4E: removed",
+    /* 12 */ "Jan 15 05:00:01 core postfix/smtpd[700]: disconnect from edge.example.net[10.0.0.1] ehlo=1 quit=1 commands=2",
+    /* 13 */ "Jan 15 05:00:02 core postfix/local[702]: 5F6A7B8C9D: to=<b@core.example.net>, relay=local, delay=1, delays=0/0/0/1, dsn=2.0.0, status=sent (delivered to mailbox)",
+    /* 14 */ "Jan 15 05:00:02 core postfix/qmgr[52]: 5F6A7B8C9D: removed",
+    NULL,
+};
+
+static void test_central_log_follows_nexthost(void **state)
+{
+    (void)state;
+    write_log(central_log);
+    fixture fx;
+    open_set(&fx);
+    pn_trace t;
+    trace_ok(&fx, "0A1B2C3D4E", &t);
+    assert_lines(&t, (const int[]){1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 0});
+    assert_int_equal(t.n_hops, 2);
+    assert_string_equal(t.hops[0].host, "edge");
+    assert_string_equal(t.hops[1].host, "core");
+    assert_string_equal(t.hops[1].parent, "0A1B2C3D4E");
+    assert_non_null(strstr(t.hops[1].entered, "edge.example.net"));
+    pn_trace_free(&t);
+
+    /* from the next host back to the first */
+    trace_ok(&fx, "5F6A7B8C9D", &t);
+    assert_int_equal(t.n_hops, 2);
+    assert_string_equal(t.hops[0].qid, "0A1B2C3D4E");
+    pn_trace_free(&t);
+
+    /* --host edge: only that host's lines; the message left for core */
+    fx.o.host = "edge";
+    trace_ok(&fx, "0A1B2C3D4E", &t);
+    assert_lines(&t, (const int[]){1, 2, 3, 4, 5, 10, 11, 0});
+    assert_int_equal(t.n_hops, 1);
+    assert_non_null(strstr(t.hops[0].left, "queued there as 5F6A7B8C9D"));
+    pn_trace_free(&t);
+    pn_logset_free(&fx.set);
+}
+
+/* ---- a session that starts at the end of an older gzip file ---------------------------- */
+
+static void test_session_in_gzip_tail(void **state)
+{
+    (void)state;
+    char *gz = pn_sprintf("%s/maillog.1.gz", dir);
+    gzFile g = gzopen(gz, "wb1");
+    assert_non_null(g);
+    /* about 14 MB over three hours: more than three blocks of the file pass */
+    for (int i = 0; i < 140000; i++) {
+        int sec = (int)((int64_t)i * 10800 / 140000);
+        gzprintf(g, "Jan 10 %02d:%02d:%02d mail postfix/anvil[9]: statistics: max connection "
+                    "rate 1/60s for (smtp:192.0.2.%d) at Jan 10 00:00:00 filler %07d\n",
+                 sec / 3600, sec / 60 % 60, sec % 60, i % 250, i);
+    }
+    gzprintf(g, "Jan 10 03:00:00 mail postfix/smtpd[777]: connect from z.example[192.0.2.7]\n");
+    assert_int_equal(gzclose(g), Z_OK);
+    struct utimbuf tm = {(time_t)1769904000, (time_t)1769904000};
+    utime(gz, &tm);
+    static const char *const newer[] = {
+        /* 1 */ "Jan 10 03:00:01 mail postfix/smtpd[777]: 1B2C3D4E5F: client=z.example[192.0.2.7]",
+        /* 2 */ "Jan 10 03:00:01 mail postfix/cleanup[778]: 1B2C3D4E5F: message-id=<late@z.example>",
+        /* 3 */ "Jan 10 03:00:01 mail postfix/qmgr[50]: 1B2C3D4E5F: from=<z@z.example>, size=10, nrcpt=1 (queue active)",
+        /* 4 */ "Jan 10 03:00:01 mail postfix/smtpd[777]: disconnect from z.example[192.0.2.7] ehlo=1 quit=1 commands=2",
+        /* 5 */ "Jan 10 03:00:02 mail postfix/local[779]: 1B2C3D4E5F: to=<u@mail.example>, relay=local, delay=1, delays=0/0/0/1, dsn=2.0.0, status=sent (delivered to mailbox)",
+        /* 6 */ "Jan 10 03:00:02 mail postfix/qmgr[50]: 1B2C3D4E5F: removed",
+        NULL,
+    };
+    write_log(newer);
+    fixture fx;
+    memset(&fx, 0, sizeof(fx));
+    pn_err err = PN_ERR_INIT;
+    const char *paths[2] = {gz, log_path};
+    assert_true(pn_logset_open(NULL, paths, 2, true, &fx.set, &err));
+    fx.o.logs = &fx.set;
+    fx.o.threads = 2;
+    pn_trace t;
+    trace_ok(&fx, "1B2C3D4E5F", &t);
+    assert_int_equal(t.n_lines, 7);
+    assert_int_equal(t.lines[0].file, 0);
+    assert_int_equal(t.lines[0].lineno, 140001);
+    assert_non_null(strstr(t.lines[0].text, "connect from z.example"));
+    for (size_t i = 1; i < t.n_lines; i++) {
+        assert_int_equal(t.lines[i].file, 1);
+        assert_int_equal(t.lines[i].lineno, (int64_t)i);
+    }
+    pn_trace_free(&t);
+    pn_logset_free(&fx.set);
+    free(gz);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_qid_reuse_kept_apart),
+        cmocka_unit_test(test_out_of_order_bounce),
+        cmocka_unit_test(test_remote_queued_as_not_followed),
+        cmocka_unit_test(test_content_filter_own_host),
+        cmocka_unit_test(test_partial_message_id),
+        cmocka_unit_test(test_central_log_follows_nexthost),
+        cmocka_unit_test(test_session_in_gzip_tail),
+    };
+    return cmocka_run_group_tests(tests, setup_dir, teardown_dir);
+}
