@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -59,6 +60,9 @@ static void free_logs(pn_config *c)
     for (size_t i = 0; i < c->n_logs; i++) {
         free(c->logs[i].path);
         free(c->logs[i].format);
+        for (size_t k = 0; k < c->logs[i].n_units; k++)
+            free(c->logs[i].units[k]);
+        free(c->logs[i].units);
     }
     free(c->logs);
     c->logs = NULL;
@@ -396,9 +400,75 @@ static bool valid_var_name(const char *s)
 
 static const char *const log_formats[] = {"syslog", "rfc3339", "rspamd", "journal-json", NULL};
 
+/* A systemd unit name for journalctl -u: printable, no spaces, no leading '-'. */
+static bool valid_unit(const char *v, size_t len)
+{
+    if (len == 0 || len > 256 || v[0] == '-')
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)v[i];
+        if (c <= ' ' || c == 0x7f || c == '/' || c == '\\')
+            return false;
+    }
+    return true;
+}
+
+/* { journal: true|FILE_OR_DIR, units: [UNIT...] } (keys checked already). */
+static bool parse_journal(parser *p, const node *item, const char *where, pn_log_source *out)
+{
+    char sub[96];
+    const node *j = pn_yaml_lookup(item, "journal");
+    if (pn_yaml_lookup(item, "path"))
+        return err_at(p, item, "%s: 'path' and 'journal' exclude each other (an item is a log "
+                               "file or a journal; write two items for both)", where);
+    if (pn_yaml_lookup(item, "format"))
+        return err_at(p, item, "%s: 'format' does not apply to a journal (journalctl -o json "
+                               "is read as is)", where);
+    snprintf(sub, sizeof(sub), "%s.journal", where);
+    if (j->kind == PN_YAML_SCALAR && j->plain &&
+        (!strcasecmp(j->val, "true") || !strcasecmp(j->val, "false"))) {
+        bool on = false;
+        if (!get_bool(p, j, sub, &on))
+            return false;
+        if (!on)
+            return err_at(p, j, "%s: expected true (the host's journal) or the absolute path of "
+                                "a journal file or directory, found false (remove the item instead)",
+                          sub);
+        out->journal_host = true;
+        out->path = pn_strdup("journald");
+    } else if (!get_path(p, j, sub, &out->path)) {
+        return false;
+    }
+    out->journal = true;
+    out->format = pn_strdup("journal");
+    const node *u = pn_yaml_lookup(item, "units");
+    if (!u || pn_yaml_is_null(u))
+        return true;
+    snprintf(sub, sizeof(sub), "%s.units", where);
+    if (u->kind != PN_YAML_SEQUENCE)
+        return expected(p, u, sub, "a sequence of systemd unit names");
+    out->units = pn_calloc(u->n ? u->n : 1, sizeof(*out->units));
+    for (size_t i = 0; i < u->n; i++) {
+        const node *k = u->kids[i];
+        char *name = NULL;
+        snprintf(sub, sizeof(sub), "%s.units[%zu]", where, i);
+        if (!get_string(p, k, sub, false, &name))
+            return false;
+        out->units[out->n_units++] = name;
+        if (!valid_unit(k->val, k->len)) {
+            pn_str d = PN_STR_INIT;
+            err_at(p, k, "%s: expected a systemd unit name (e.g. postfix@-.service), found %s",
+                   sub, describe(k, &d));
+            pn_str_free(&d);
+            return false;
+        }
+    }
+    return true;
+}
+
 static bool parse_log(parser *p, const node *item, size_t idx, pn_log_source *out)
 {
-    static const char *const known[] = {"path", "format", NULL};
+    static const char *const known[] = {"path", "format", "journal", "units", NULL};
     char where[48];
     snprintf(where, sizeof(where), "logs[%zu]", idx);
     char sub[64];
@@ -411,9 +481,14 @@ static bool parse_log(parser *p, const node *item, size_t idx, pn_log_source *ou
         return expected(p, item, where, "a path or a mapping with path and format");
     if (!check_keys(p, item, where, known))
         return false;
+    if (pn_yaml_lookup(item, "journal"))
+        return parse_journal(p, item, where, out);
+    if (pn_yaml_lookup(item, "units"))
+        return err_at(p, item, "%s: 'units' applies only to a journal item "
+                               "({ journal: true, units: [...] })", where);
     const node *path = pn_yaml_lookup(item, "path");
     if (!path)
-        return err_at(p, item, "%s: missing key 'path'", where);
+        return err_at(p, item, "%s: missing key 'path' (or 'journal')", where);
     snprintf(sub, sizeof(sub), "%s.path", where);
     if (!get_path(p, path, sub, &out->path))
         return false;

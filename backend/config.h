@@ -12,7 +12,15 @@
  *   postfix:  { config_dir: DIR }
  *   dovecot:  { config_file: FILE }
  *   rspamd:   { config_file: FILE, controller: HOST:PORT, vars: { NAME: VALUE, ... } }
- *   logs:     [ PATH | { path: PATH, format: syslog|rfc3339|rspamd|journal-json } ... ]
+ *   logs:     [ PATH | { path: PATH, format: syslog|rfc3339|rspamd|journal-json }
+ *             | { journal: true|FILE_OR_DIR, units: [UNIT, ...] } ... ]
+ *             journal: the systemd journal read through `journalctl -o json`:
+ *             true = the host's journal, an absolute path = journal files
+ *             copied from elsewhere (a *.journal file: --file, a directory:
+ *             --directory). units (optional) keep the entries of those
+ *             systemd units (-u UNIT); without units every entry of the mail
+ *             syslog facility (SYSLOG_FACILITY=2). An item is either a path
+ *             or a journal, never both; format does not apply to a journal.
  *   state_db: FILE
  *   console:  { theme: dark|light|mono, keymap: default|vi, refresh: SECONDS (0 = off) }
  *   hosts:    reserved for remote hosts (later) */
@@ -30,8 +38,14 @@ typedef struct pn_kv {
 } pn_kv;
 
 typedef struct pn_log_source {
-    char *path;
-    char *format;     /* "syslog" (default), "rfc3339", "rspamd", "journal-json" */
+    char *path;       /* the log file; for a journal: its file or directory, or
+                         "journald" for the host's journal (journal_host) */
+    char *format;     /* "syslog" (default), "rfc3339", "rspamd", "journal-json";
+                         "journal" for a journal source */
+    bool journal;     /* read through journalctl (maillog_journalctl.h) */
+    bool journal_host;/* journal: true - the host's own journal, not path */
+    char **units;     /* journal: -u UNIT filters; NULL/0: SYSLOG_FACILITY=2 */
+    size_t n_units;
 } pn_log_source;
 
 typedef struct pn_config {

@@ -388,6 +388,13 @@ static void check_logs(pn_ctx *ctx, pn_doctor_report *rep)
     }
     for (size_t i = 0; i < ctx->cfg->n_logs; i++) {
         const pn_log_source *src = &ctx->cfg->logs[i];
+        if (src->journal) {   /* read through journalctl (maillog_journalctl.h) */
+            add_check(rep, "logs", "source", PN_CHECK_OK,
+                      "%s: systemd journal, read with journalctl -o json (%s)",
+                      src->journal_host ? "the host's journal" : src->path,
+                      src->n_units ? "the listed units" : "SYSLOG_FACILITY=2, the mail facility");
+            continue;
+        }
         pn_err err = PN_ERR_INIT;
         pn_log_file *files;
         size_t n;

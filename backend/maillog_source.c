@@ -3,7 +3,10 @@
  * pn_logset_open() lists every file of each source, oldest first: the live
  * file's rotated siblings come from pn_log_series() (doctor.c knows the
  * naming schemes), then each file is looked at: identity (dev, ino), size,
- * mtime, gzip by its magic bytes, journald JSON by its first line.
+ * mtime, gzip by its magic bytes, journald JSON by its first line. A
+ * journal source (`journal:` in postern.yaml) is first exported by
+ * journalctl into its cache file of RFC 3339 lines (maillog_journalctl.c),
+ * which then joins the set like any log file.
  *
  * pn_logreader reads one file line by line with big reads (plain) or zlib's
  * streaming inflate (gzip); journald JSON records become syslog-style text.
@@ -21,6 +24,7 @@
 #include "config.h"
 #include "maillog.h"
 #include "maillog_internal.h"
+#include "maillog_journalctl.h"
 #include "util/mem.h"
 
 /* ---- The set of files ------------------------------------------------------ */
@@ -169,6 +173,13 @@ bool pn_logset_open(pn_ctx *ctx, const char *const *paths, size_t npaths, bool e
         }
         for (size_t i = 0; ok && i < ctx->cfg->n_logs; i++) {
             const pn_log_source *src = &ctx->cfg->logs[i];
+            if (src->journal) {
+                char *cache = NULL;
+                ok = pn_journal_export(ctx, src, &cache, err) &&
+                     add_file(out, &cap, cache, PN_LF_RFC3339, err);
+                free(cache);
+                continue;
+            }
             ok = add_series(ctx, out, &cap, src->path, fmt_from_config(src->format), err);
         }
     }

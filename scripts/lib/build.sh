@@ -7,8 +7,9 @@ BUILD_PACKAGES=(gcc libc6-dev pkg-config meson ninja-build python3
                 libncurses-dev libsqlite3-dev libssh-dev libssl-dev
                 libyaml-dev zlib1g-dev libcrypt-dev libcmocka-dev)
 # Only the tests need these: tmux runs the console in a real terminal
-# (tests/pty/tmux.sh).
-TEST_PACKAGES=(tmux)
+# (tests/pty/tmux.sh); systemd-journal-remote writes a real journal file for
+# the journald log source (tests/lab/journal.sh).
+TEST_PACKAGES=(tmux systemd-journal-remote)
 
 # build_postern BUILDDIR [MESON OPTION...] - configure (once) and build.
 build_postern() {

@@ -155,6 +155,52 @@ static void test_defaults(void **state)
     pn_config_free(c);
 }
 
+/* logs: { journal: true | PATH, units: [...] }: the systemd journal. */
+static void test_journal_logs(void **state)
+{
+    (void)state;
+    pn_config *c = expect_ok("logs:\n- journal: true\n  units: [postfix@-.service, dovecot.service]\n"
+                             "- {journal: /srv/copy/system.journal}\n- journal: /srv/dir\n"
+                             "- /var/log/mail.log\n");
+    assert_int_equal(c->n_logs, 4);
+    assert_true(c->logs[0].journal);
+    assert_true(c->logs[0].journal_host);
+    assert_string_equal(c->logs[0].path, "journald");
+    assert_string_equal(c->logs[0].format, "journal");
+    assert_int_equal(c->logs[0].n_units, 2);
+    assert_string_equal(c->logs[0].units[0], "postfix@-.service");
+    assert_string_equal(c->logs[0].units[1], "dovecot.service");
+    assert_true(c->logs[1].journal);
+    assert_false(c->logs[1].journal_host);
+    assert_string_equal(c->logs[1].path, "/srv/copy/system.journal");
+    assert_int_equal(c->logs[1].n_units, 0);
+    assert_string_equal(c->logs[2].path, "/srv/dir");
+    assert_false(c->logs[3].journal);
+    assert_string_equal(c->logs[3].format, "syslog");
+    pn_config_free(c);
+
+    expect_error("logs:\n  - journal: true\n    path: /var/log/mail.log\n",
+                 "postern.yaml:2:5: logs[0]: 'path' and 'journal' exclude each other");
+    expect_error("logs:\n  - journal: /j\n    format: syslog\n",
+                 "logs[0]: 'format' does not apply to a journal");
+    expect_error("logs:\n  - journal: false\n", "logs[0].journal: expected true (the host's journal)");
+    expect_error("logs:\n  - journal: relative/dir\n",
+                 "postern.yaml:2:14: logs[0].journal: must be an absolute path");
+    expect_error("logs:\n  - journal: \"true\"\n", "logs[0].journal: must be an absolute path");
+    expect_error("logs:\n  - path: /a\n    units: [x.service]\n",
+                 "logs[0]: 'units' applies only to a journal item");
+    expect_error("logs:\n  - journal: true\n    units: postfix.service\n",
+                 "logs[0].units: expected a sequence of systemd unit names");
+    expect_error("logs:\n  - journal: true\n    units: [\"-x\"]\n",
+                 "logs[0].units[0]: expected a systemd unit name");
+    expect_error("logs:\n  - journal: true\n    units: [\"a b\"]\n",
+                 "logs[0].units[0]: expected a systemd unit name");
+    expect_error("logs:\n  - journal: true\n    unit: [a]\n",
+                 "unknown key 'unit' in logs[0] (did you mean 'units'?)");
+    expect_error("logs: [{journal: true}, {journal: true}]\n",
+                 "logs[1]: 'journald' is already listed as logs[0]");
+}
+
 static void test_scalars(void **state)
 {
     (void)state;
@@ -628,6 +674,7 @@ int main(void)
         cmocka_unit_test(test_value_errors),
         cmocka_unit_test(test_yaml_errors),
         cmocka_unit_test(test_console_section),
+        cmocka_unit_test(test_journal_logs),
         cmocka_unit_test_setup_teardown(test_load_file, fs_setup, fs_teardown),
         cmocka_unit_test_setup_teardown(test_search_order, fs_setup, fs_teardown),
     };
