@@ -7,36 +7,38 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "maillog.h"
 #include "util/mem.h"
 #include "validate.h"
 
 /* The Message-ID of a queued message is in its headers, not in the
- * listing; Postfix's cleanup logs "QID: message-id=<...>", so the maillog
- * names the queue ID. (The log engine of the logs issue will index this.) */
+ * listing: the log engine's trace names every queue ID of the message
+ * (rotated, compressed and journald sources included); the newest one that
+ * is still queued is the row to go to. */
 static char *qid_from_log(qs *q, const char *msgid)
 {
-    const pn_config *cfg = q->ctx->cfg;
-    if (!cfg || cfg->n_logs == 0)
-        return NULL;
-    pn_str text = PN_STR_INIT;
+    pn_logset set;
     pn_err err = PN_ERR_INIT;
+    if (!pn_logset_open(q->ctx, NULL, 0, false, &set, &err)) {
+        pn_err_clear(&err);
+        return NULL;
+    }
+    pn_trace_opts o = {.logs = &set};
+    pn_trace t;
     char *found = NULL;
-    if (pn_read_file(q->ctx->tr, cfg->logs[0].path, (size_t)256 << 20, &text, &err)) {
-        char *needle = pn_sprintf(": message-id=<%s>", msgid);
-        const char *p = pn_str_cstr(&text);
-        const char *hit;
-        while ((hit = strstr(p, needle))) {
-            const char *start = hit;
-            while (start > pn_str_cstr(&text) && start[-1] != ' ' && start[-1] != '\n')
-                start--;
-            free(found);
-            found = pn_strndup(start, (size_t)(hit - start));
-            p = hit + 1;
+    if (pn_trace_find(&o, msgid, &t, &err)) {
+        for (size_t h = t.n_hops; h-- > 0 && !found;) {
+            for (size_t i = 0; i < q->list.n; i++) {
+                if (strcmp(q->list.items[i].qid, t.hops[h].qid) == 0) {
+                    found = pn_strdup(t.hops[h].qid);
+                    break;
+                }
+            }
         }
-        free(needle);
+        pn_trace_free(&t);
     }
     pn_err_clear(&err);
-    pn_str_free(&text);
+    pn_logset_free(&set);
     return found;
 }
 
