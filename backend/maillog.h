@@ -1,6 +1,7 @@
 /* maillog.h - the mail log engine: sources (rotated, compressed, journald),
  * the line parser, traces by queue ID or Message-ID, and message search.
- * (The on-disk index comes next, behind the same trace/search calls.)
+ * The on-disk index (maillog_index.h) answers the same trace/search calls
+ * faster when pn_trace_opts.index is set.
  *
  * Facts this builds on: shared/design/log-trace-anchors.md (formats, the
  * link lines Postfix writes, what other tracers miss). Nothing here knows
@@ -231,6 +232,9 @@ typedef struct pn_trace_opts {
     int64_t since_us, until_us;   /* 0: unbounded */
     const char *host;             /* only this syslog host (central logs); NULL: all */
     int threads;                  /* 0: one per core */
+    struct pn_logindex *index;    /* the log index (maillog_index.h), or NULL: scan the
+                                     files. Same answers either way: a stale index is
+                                     completed by searching what it lacks */
 } pn_trace_opts;
 
 /* Trace a message from a queue ID or a Message-ID (with or without <>, or a

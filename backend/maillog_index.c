@@ -129,6 +129,8 @@ out:
     return ok;
 }
 
+static void resolved_free(pn_logindex *ix);
+
 pn_logindex *pn_logindex_open(pn_ctx *ctx, const char *path, pn_err *err)
 {
     char *p = path ? pn_strdup(path) : pn_logindex_default_path(ctx);
@@ -163,6 +165,7 @@ void pn_logindex_close(pn_logindex *ix)
 {
     if (!ix)
         return;
+    resolved_free(ix);
     pn_db_close(ix->db);
     free(ix->path);
     free(ix);
@@ -653,6 +656,7 @@ bool pn_logindex_update(pn_logindex *ix, const pn_logset *set, const pn_ixupdate
 {
     pn_ixstats local;
     pn_ixstats *s = stats ? stats : &local;
+    resolved_free(ix);   /* the entries change */
     memset(s, 0, sizeof(*s));
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -825,12 +829,14 @@ static pn_logblock *push(blist *l)
     return b;
 }
 
+/* The key's rows first (CROSS JOIN fixes SQLite's join order: left to
+ * itself it walks every block of the file and probes the key in each). */
 static bool lookup_file(pn_logindex *ix, int fi, const entry *e, uint64_t key, blist *l,
                         pn_err *err)
 {
     char *sql = pn_sprintf("SELECT b.offset, b.lineno, b.length, b.ts_min, b.ts_max FROM keys_%lld k "
-                           "JOIN blocks b ON b.file = %lld AND b.seq = k.block WHERE k.key = ? "
-                           "ORDER BY b.seq", (long long)e->id, (long long)e->id);
+                           "CROSS JOIN blocks b ON b.file = %lld AND b.seq = k.block WHERE k.key = ? "
+                           "ORDER BY k.block", (long long)e->id, (long long)e->id);
     sqlite3_stmt *st = prep(ix, sql, err);
     free(sql);
     if (!st)
@@ -869,6 +875,73 @@ static bool lookup_file(pn_logindex *ix, int fi, const entry *e, uint64_t key, b
     return ok;
 }
 
+/* What lookups learn about a set once: the index's entry of each of its
+ * files (or none). Kept while the set is the same object with files of the
+ * same identity, size and mtime, and no update ran on this handle; it
+ * saves reading every file's head (inflating the gzip ones) per lookup. */
+typedef struct pn_ixresolved {
+    const pn_logset *set;
+    size_t n;
+    struct rsnap {
+        uint64_t dev, ino;
+        int64_t size, mtime;
+        bool gz;
+    } *snap;
+    entry *es;
+    size_t ne;
+    int *match;                    /* entry index per file of the set, -1: unknown */
+} pn_ixresolved;
+
+static void resolved_free(pn_logindex *ix)
+{
+    pn_ixresolved *r = ix->resolved;
+    if (!r)
+        return;
+    free(r->snap);
+    entries_free(r->es, r->ne);
+    free(r->match);
+    free(r);
+    ix->resolved = NULL;
+}
+
+static const pn_ixresolved *resolve(pn_logindex *ix, const pn_logset *set, pn_err *err)
+{
+    pn_ixresolved *r = ix->resolved;
+    if (r && r->set == set && r->n == set->n) {
+        bool same = true;
+        for (size_t i = 0; i < set->n && same; i++) {
+            const pn_logfile *f = &set->files[i];
+            same = r->snap[i].dev == f->dev && r->snap[i].ino == f->ino &&
+                   r->snap[i].size == f->size && r->snap[i].mtime == f->mtime &&
+                   r->snap[i].gz == f->gz;
+        }
+        if (same)
+            return r;
+    }
+    resolved_free(ix);
+    r = pn_calloc(1, sizeof(*r));
+    if (!load_entries(ix, &r->es, &r->ne, err)) {
+        free(r);
+        return NULL;
+    }
+    r->set = set;
+    r->n = set->n;
+    r->snap = pn_calloc(set->n + 1, sizeof(*r->snap));
+    r->match = pn_calloc(set->n + 1, sizeof(int));
+    pn_str head = PN_STR_INIT;
+    for (size_t i = 0; i < set->n; i++) {
+        const pn_logfile *f = &set->files[i];
+        r->snap[i] = (struct rsnap){f->dev, f->ino, f->size, f->mtime, f->gz};
+        entry *e = known_entry(r->es, r->ne, f, &head);
+        if (e)
+            e->claimed = true;
+        r->match[i] = e ? (int)(e - r->es) : -1;
+    }
+    pn_str_free(&head);
+    ix->resolved = r;
+    return r;
+}
+
 bool pn_logindex_lookup(pn_logindex *ix, const pn_logset *set, int kind, const char *key,
                         size_t keylen, pn_logblock **out, size_t *n, pn_err *err)
 {
@@ -877,18 +950,14 @@ bool pn_logindex_lookup(pn_logindex *ix, const pn_logset *set, int kind, const c
     if (kind < PN_IX_QID || kind > PN_IX_PROC)
         return pn_err_set(err, PN_E_INVALID, "log index: unknown key kind %d", kind);
     uint64_t h = pn_logindex_key(kind, key, keylen);
-    entry *es = NULL;
-    size_t ne = 0;
-    if (!load_entries(ix, &es, &ne, err))
+    const pn_ixresolved *rs = resolve(ix, set, err);
+    if (!rs)
         return false;
-    pn_str head = PN_STR_INIT;
     blist l = {NULL, 0, 0};
     bool ok = true;
     for (size_t i = 0; i < set->n && ok; i++) {
         const pn_logfile *f = &set->files[i];
-        entry *e = known_entry(es, ne, f, &head);
-        if (e)
-            e->claimed = true;
+        const entry *e = rs->match[i] >= 0 ? &rs->es[rs->match[i]] : NULL;
         if (!e || (f->gz && e->disk_size != f->size)) {
             pn_logblock *b = push(&l);          /* unknown: all of it */
             b->file = (int)i;
@@ -907,8 +976,6 @@ bool pn_logindex_lookup(pn_logindex *ix, const pn_logset *set, int kind, const c
             b->tail = true;
         }
     }
-    pn_str_free(&head);
-    entries_free(es, ne);
     if (!ok) {
         free(l.v);
         return false;

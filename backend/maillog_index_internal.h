@@ -105,9 +105,11 @@ bool pn_ix_read_head(const pn_logfile *f, pn_str *head, pn_err *err);
 
 /* The open index (shared by maillog_index.c and the block reader). */
 typedef struct sqlite3 sqlite3;
+struct pn_ixresolved;
 struct pn_logindex {
     sqlite3 *db;
     char *path;
+    struct pn_ixresolved *resolved;   /* lookups: the set's files matched once (maillog_index.c) */
 };
 
 #endif

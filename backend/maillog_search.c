@@ -3,9 +3,20 @@
  *
  * One pass over the files in order; each QID's summary grows until its
  * `removed` line (or the end of the logs), then it is tested and handed to
- * the callback. NOQUEUE rejects are messages of one line. (The index will
- * answer the same questions faster later, with the same results.) */
+ * the callback. NOQUEUE rejects are messages of one line.
+ *
+ * With the log index (pn_trace_opts.index) and an exact sender, recipient,
+ * SASL user or IP: the blocks of its key give the messages that have it
+ * (maillog_search_index.c), and only their lines (every line of each of
+ * their QIDs, NOQUEUE lines with the term) go through the same steps, in
+ * file order: the same rows in the same order. Globs, CIDRs,
+ * status/text/time-only queries, a stale index lacking more than 32 MiB,
+ * or more than 5000 candidate messages: the scan. (One difference is
+ * possible: --until stops reading a file at its first line a week past the
+ * bound; a log whose times go backwards across that line may keep a line
+ * the scan drops.) */
 #include "maillog.h"
+#include "maillog_search_internal.h"
 #include "util/mem.h"
 #include "validate.h"
 
@@ -210,24 +221,149 @@ static int cmp_order(const void *a, const void *b)
     return x->order < y->order ? -1 : x->order > y->order;
 }
 
+/* The state of one search: messages still open, what was emitted. */
+typedef struct search {
+    const pn_trace_opts *o;
+    const pn_logquery *q;
+    cidr c;
+    pn_logmsg_cb cb;
+    void *cbctx;
+    size_t limit, count, tl;
+    stable t;
+    uint64_t order;
+    bool go;
+} search;
+
+/* One line of a file, in file order. false: skip the rest of this file. */
+static bool take_line(search *S, const char *line, size_t len, pn_logparse_ctx *pc)
+{
+    const pn_trace_opts *o = S->o;
+    const pn_logquery *q = S->q;
+    pn_logline l;
+    if (!pn_logline_parse(pc, line, len, &l))
+        return true;
+    if (o->host && *o->host && (l.host.n != strlen(o->host) || memcmp(l.host.p, o->host, l.host.n)))
+        return true;
+    if (q->until_us && l.ts_us > q->until_us + 86400LL * 1000000 * 7)
+        return false;
+    bool noqueue = l.kind == PN_LK_REJECT && !l.qid.n;
+    if (!noqueue && (!l.qid.n || l.kind == PN_LK_RSPAMD || l.kind == PN_LK_DOVECOT))
+        return true;
+    char *key = noqueue ? pn_strdup("")
+                        : pn_sprintf("%.*s %.*s", (int)l.host.n, l.host.p, (int)l.qid.n, l.qid.p);
+    smsg **sp = noqueue ? NULL : slot(&S->t, key);
+    smsg *m = sp ? *sp : NULL;
+    if (!m) {
+        m = pn_calloc(1, sizeof(*m));
+        m->key = key;
+        key = NULL;
+        m->order = S->order++;
+        m->m.qid = noqueue ? pn_strdup("NOQUEUE") : sd(l.qid);
+        m->m.host = sd(l.host);
+        m->m.first_us = l.ts_us;
+        if (sp) {
+            *sp = m;
+            if (++S->t.n * 2 > S->t.cap)
+                table_grow(&S->t);
+        }
+    }
+    free(key);
+    m->m.last_us = l.ts_us;
+    if (S->tl && memmem(line, len, q->text, S->tl))
+        m->text_hit = true;
+    switch (l.kind) {
+    case PN_LK_CLIENT:
+        if (!m->client_ip)
+            m->client_ip = sd(l.client_ip);
+        if (l.sasl_username.n && !m->sasl)
+            m->sasl = sd(l.sasl_username);
+        break;
+    case PN_LK_MESSAGE_ID:
+        if (!m->m.message_id)
+            m->m.message_id = sd(l.message_id);
+        break;
+    case PN_LK_QMGR_FROM:
+    case PN_LK_PICKUP:
+        if (!m->m.from)
+            m->m.from = sd(l.from);
+        break;
+    case PN_LK_DELIVERY: {
+        char *st = sd(l.status);
+        rcpt_status(m, l.to, st);
+        free(st);
+        break;
+    }
+    case PN_LK_EXPIRED:
+        m->expired = true;
+        break;
+    case PN_LK_MILTER:
+    case PN_LK_REJECT:
+        m->rejected = true;
+        if (!m->m.from && l.from.n)
+            m->m.from = sd(l.from);
+        if (l.to.n)
+            rcpt_status(m, l.to, "rejected");
+        if (!m->client_ip && l.client_ip.n)
+            m->client_ip = sd(l.client_ip);
+        break;
+    default:
+        break;
+    }
+    bool done = noqueue || l.kind == PN_LK_REMOVED ||
+                (l.kind == PN_LK_POSTSUPER && l.action.n == 7 && !memcmp(l.action.p, "removed", 7));
+    if (done) {
+        if (!noqueue)
+            table_del(&S->t, m);
+        S->go = emit(q, &S->c, m, S->cb, S->cbctx, &S->count, S->limit);
+        msg_free(m);
+    }
+    return true;
+}
+
 bool pn_log_search(const pn_trace_opts *o, const pn_logquery *q, pn_logmsg_cb cb, void *cbctx,
                    pn_err *err)
 {
-    cidr c = {0};
+    search S;
+    memset(&S, 0, sizeof(S));
+    S.o = o;
+    S.q = q;
+    S.cb = cb;
+    S.cbctx = cbctx;
     if (q->client_ip && *q->client_ip) {
         if (!pn_valid_cidr("ip", q->client_ip, true, err))
             return false;
-        if (!parse_cidr(q->client_ip, &c))
+        if (!parse_cidr(q->client_ip, &S.c))
             return pn_err_set(err, PN_E_INVALID, "ip: '%s' is not an IP address or CIDR",
                               q->client_ip);
     }
-    size_t limit = q->limit ? q->limit : 1000, count = 0;
-    stable t = {0};
-    table_grow(&t);
-    bool go = true, ok = true;
-    uint64_t order = 0;
-    size_t tl = q->text ? strlen(q->text) : 0;
-    for (size_t fi = 0; go && fi < o->logs->n; fi++) {
+    S.limit = q->limit ? q->limit : 1000;
+    S.tl = q->text ? strlen(q->text) : 0;
+    S.go = true;
+    bool ok = true, used = false;
+    pn_slines L;
+    memset(&L, 0, sizeof(L));
+    if (o->index && !pn_search_index_lines(o->index, o->logs, q, &L, &used, err)) {
+        pn_slines_free(&L);
+        return false;
+    }
+    table_grow(&S.t);
+    if (used) {
+        /* the same state machine over the kept lines, in file order */
+        int cur = -1;
+        bool skip = false;
+        pn_logparse_ctx pc;
+        for (size_t i = 0; S.go && i < L.n; i++) {
+            if (L.v[i].file != cur) {
+                cur = L.v[i].file;
+                skip = false;
+                pn_logparse_init(&pc, o->logs->files[cur].mtime);
+            }
+            if (!skip)
+                skip = !take_line(&S, L.v[i].text, L.v[i].len, &pc);
+        }
+    }
+    pn_slines_free(&L);
+    for (size_t fi = 0; !used && S.go && fi < o->logs->n; fi++) {
         pn_logreader *r = pn_logreader_open(&o->logs->files[fi], err);
         if (!r) {
             ok = false;
@@ -238,104 +374,24 @@ bool pn_log_search(const pn_trace_opts *o, const pn_logquery *q, pn_logmsg_cb cb
         const char *line;
         size_t len;
         pn_logpos pos;
-        while (go && pn_logreader_next(r, &line, &len, &pos)) {
-            pn_logline l;
-            if (!pn_logline_parse(&pc, line, len, &l))
-                continue;
-            if (o->host && *o->host && (l.host.n != strlen(o->host) ||
-                                        memcmp(l.host.p, o->host, l.host.n)))
-                continue;
-            if (q->until_us && l.ts_us > q->until_us + 86400LL * 1000000 * 7)
+        while (S.go && pn_logreader_next(r, &line, &len, &pos))
+            if (!take_line(&S, line, len, &pc))
                 break;
-            bool noqueue = l.kind == PN_LK_REJECT && !l.qid.n;
-            if (!noqueue && (!l.qid.n || l.kind == PN_LK_RSPAMD || l.kind == PN_LK_DOVECOT))
-                continue;
-            char *key = noqueue ? pn_strdup("")
-                                : pn_sprintf("%.*s %.*s", (int)l.host.n, l.host.p, (int)l.qid.n,
-                                             l.qid.p);
-            smsg **sp = noqueue ? NULL : slot(&t, key);
-            smsg *m = sp ? *sp : NULL;
-            if (!m) {
-                m = pn_calloc(1, sizeof(*m));
-                m->key = key;
-                key = NULL;
-                m->order = order++;
-                m->m.qid = noqueue ? pn_strdup("NOQUEUE") : sd(l.qid);
-                m->m.host = sd(l.host);
-                m->m.first_us = l.ts_us;
-                if (sp) {
-                    *sp = m;
-                    if (++t.n * 2 > t.cap)
-                        table_grow(&t);
-                }
-            }
-            free(key);
-            m->m.last_us = l.ts_us;
-            if (tl && memmem(line, len, q->text, tl))
-                m->text_hit = true;
-            switch (l.kind) {
-            case PN_LK_CLIENT:
-                if (!m->client_ip)
-                    m->client_ip = sd(l.client_ip);
-                if (l.sasl_username.n && !m->sasl)
-                    m->sasl = sd(l.sasl_username);
-                break;
-            case PN_LK_MESSAGE_ID:
-                if (!m->m.message_id)
-                    m->m.message_id = sd(l.message_id);
-                break;
-            case PN_LK_QMGR_FROM:
-            case PN_LK_PICKUP:
-                if (!m->m.from)
-                    m->m.from = sd(l.from);
-                break;
-            case PN_LK_DELIVERY: {
-                char *st = sd(l.status);
-                rcpt_status(m, l.to, st);
-                free(st);
-                break;
-            }
-            case PN_LK_EXPIRED:
-                m->expired = true;
-                break;
-            case PN_LK_MILTER:
-            case PN_LK_REJECT:
-                m->rejected = true;
-                if (!m->m.from && l.from.n)
-                    m->m.from = sd(l.from);
-                if (l.to.n)
-                    rcpt_status(m, l.to, "rejected");
-                if (!m->client_ip && l.client_ip.n)
-                    m->client_ip = sd(l.client_ip);
-                break;
-            default:
-                break;
-            }
-            bool done = noqueue || l.kind == PN_LK_REMOVED ||
-                        (l.kind == PN_LK_POSTSUPER && l.action.n == 7 &&
-                         !memcmp(l.action.p, "removed", 7));
-            if (done) {
-                if (!noqueue)
-                    table_del(&t, m);
-                go = emit(q, &c, m, cb, cbctx, &count, limit);
-                msg_free(m);
-            }
-        }
         pn_logreader_close(r);
     }
     /* what is left had no removed line: in order of first appearance */
-    smsg **rest = pn_calloc(t.n + 1, sizeof(*rest));
+    smsg **rest = pn_calloc(S.t.n + 1, sizeof(*rest));
     size_t nr = 0;
-    for (size_t i = 0; i < t.cap; i++)
-        if (t.v[i])
-            rest[nr++] = t.v[i];
+    for (size_t i = 0; i < S.t.cap; i++)
+        if (S.t.v[i])
+            rest[nr++] = S.t.v[i];
     qsort(rest, nr, sizeof(*rest), cmp_order);
     for (size_t i = 0; i < nr; i++) {
-        if (go && ok)
-            go = emit(q, &c, rest[i], cb, cbctx, &count, limit);
+        if (S.go && ok)
+            S.go = emit(q, &S.c, rest[i], cb, cbctx, &S.count, S.limit);
         msg_free(rest[i]);
     }
     free(rest);
-    free(t.v);
+    free(S.t.v);
     return ok;
 }

@@ -13,7 +13,14 @@
  * and local `forwarded as`, in both directions. Added: the smtpd session
  * lines (connect, TLS, disconnect) around each hop's client= line, rspamd
  * lines by QID or Message-ID, Dovecot lines by LMTP session or Message-ID,
- * all within the chain's time. */
+ * all within the chain's time.
+ *
+ * The lines come from the file pass, or from the log index when
+ * pn_trace_opts.index is set (maillog_trace_index.c: the same lines from
+ * the blocks that hold the chain's keys; a partial Message-ID, or an index
+ * lacking more than 32 MiB of the logs, falls back to the file pass). The
+ * builder is the same, so the answers are. */
+#include "maillog_index.h"
 #include "maillog_trace_internal.h"
 #include "util/mem.h"
 
@@ -900,7 +907,19 @@ static bool find_once(const pn_trace_opts *o, const char *key_in, bool force_mid
     out->query = pn_strdup(key);
     pn_tscan sc;
     const char *seeds[1] = {key};
-    if (!pn_tscan_run(o->logs, seeds, 1, mid_mode, o->threads, &sc, err)) {
+    bool from_index = false;
+    pn_str ixnote = PN_STR_INIT;
+    if (o->index && !pn_tindex_run(o->index, o->logs, key, mid_mode, &sc, &from_index, &ixnote,
+                                   err)) {
+        pn_str_free(&ixnote);
+        free(key);
+        pn_trace_free(out);
+        return false;
+    }
+    if (ixnote.len)
+        pn_argv_add(&out->notes, pn_str_cstr(&ixnote));
+    pn_str_free(&ixnote);
+    if (!from_index && !pn_tscan_run(o->logs, seeds, 1, mid_mode, o->threads, &sc, err)) {
         pn_tscan_free(&sc);
         free(key);
         pn_trace_free(out);
@@ -918,7 +937,7 @@ static bool find_once(const pn_trace_opts *o, const char *key_in, bool force_mid
         memset(&probe, 0, sizeof(probe));
         ok = pick_roots(&b, key, mid_mode, &probe, err);
         pn_argv_free(&probe.notes);
-        if (!ok || round == 2)
+        if (!ok || round == 2 || from_index)   /* the index pass found the whole chain */
             break;
         for (size_t qi = 0; qi < b.nq; qi++)
             follow(&b, b.queue[qi]);

@@ -64,6 +64,17 @@ bool pn_tscan_redo(const pn_logset *ls, pn_tscan *sc, const bool *which, const c
                    pn_err *err);
 void pn_tscan_free(pn_tscan *sc);
 
+/* The same hits from the log index (maillog_trace_index.c): one task per
+ * file of the set, hits in file order. mid_mode: seed is a whole
+ * Message-ID (without <>); when no line carries exactly it (it may be a
+ * part of one) or when more than PN_TIX_TAIL_MAX bytes of the set are not
+ * indexed, *used is false, out is empty and the caller scans. note gets
+ * what the user should know (the index is behind); false only on errors. */
+#define PN_TIX_TAIL_MAX ((int64_t)32 << 20)
+struct pn_logindex;
+bool pn_tindex_run(struct pn_logindex *ix, const pn_logset *ls, const char *seed, bool mid_mode,
+                   pn_tscan *out, bool *used, pn_str *note, pn_err *err);
+
 /* Is the relay of a delivery this host (loopback, a unix socket, the
  * host's own name)? Its "queued as" is then a local re-injection. */
 bool pn_trace_relay_local(pn_span relay, pn_span host);

@@ -3,6 +3,7 @@
  * pn_log_search and pn_logreader / pn_logfollow.
  *
  *   postern log search [TERMS...] [--since T] [--until T] [--limit N] [--json] [--log PATH]...
+ *                      [--index FILE | --no-index]
  *   postern log tail [--follow] [-n N] [TEXT] [--log PATH]
  *   postern log index [--rebuild] [--index FILE] [--log PATH]...
  */
@@ -114,7 +115,8 @@ static int run_search(pn_cli *cli, int argc, char **argv)
     int rc = PN_EXIT_OK;
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i];
-        if (pn_cli_logopt("log", &lo, argc, argv, &i, &rc)) {
+        if (pn_cli_logopt("log", &lo, argc, argv, &i, &rc) ||
+            pn_cli_indexopt("log", &lo, argc, argv, &i, &rc)) {
             if (rc)
                 goto out;
         } else if (!strcmp(a, "--json")) {
@@ -145,7 +147,13 @@ static int run_search(pn_cli *cli, int argc, char **argv)
         rc = PN_EXIT_FAIL;
         goto out;
     }
-    pn_trace_opts o = {&ls, lo.since_us, lo.until_us, lo.host, 0};
+    pn_logindex *ix = NULL;
+    if (!pn_cli_logindex(cli, &lo, &ix)) {
+        pn_logset_free(&ls);
+        rc = PN_EXIT_FAIL;
+        goto out;
+    }
+    pn_trace_opts o = {&ls, lo.since_us, lo.until_us, lo.host, 0, ix};
     search_out so = {.json = json};
     if (json) {
         pn_json_init(&so.j, &so.out, false);
@@ -170,6 +178,7 @@ static int run_search(pn_cli *cli, int argc, char **argv)
         pn_cli_flush(&so.out);
         rc = so.n || json ? PN_EXIT_OK : PN_EXIT_FAIL;
     }
+    pn_logindex_close(ix);
     pn_logset_free(&ls);
 out:
     pn_str_free(&text);
@@ -397,7 +406,7 @@ const pn_cli_noun pn_cli_noun_log = {
     "log",
     "search the mail logs for messages, show and follow the live log",
     "usage: postern log search [TERM...] [--since TIME] [--until TIME] [--limit N] [--json]\n"
-    "                          [--log PATH]... [--host HOST]\n"
+    "                          [--log PATH]... [--host HOST] [--index FILE | --no-index]\n"
     "       postern log tail [--follow] [-n N] [TEXT] [--log PATH]\n"
     "       postern log index [--rebuild] [--index FILE] [--log PATH]...\n"
     "\n"
@@ -409,6 +418,9 @@ const pn_cli_noun pn_cli_noun_log = {
     "           status:S             sent deferred bounced expired rejected queued\n"
     "           other words          text in any line of the message\n"
     "         Exit 1 when nothing matches. --limit N: at most N rows (1000).\n"
+    "         An exact from:/to:/user:/ip: term is answered from the log index\n"
+    "         (--index FILE, else the default one when it exists and no --log is\n"
+    "         given) with the same rows as a scan; --no-index scans.\n"
     "tail     the last N lines (20) of the newest log file, only those with TEXT\n"
     "         when given; --follow keeps printing lines as they are written, across\n"
     "         rotation. Lines are made safe for the terminal.\n"

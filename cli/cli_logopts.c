@@ -1,10 +1,13 @@
 /* cli_logopts.c - the log options shared by `postern trace` and `postern
  * log`, and the time syntax of --since/--until. */
 #include "cli_logopts.h"
+#include "maillog_index.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 static int digits(const char *s, int n)
@@ -161,4 +164,71 @@ bool pn_cli_logset(pn_cli *cli, const pn_cli_logopts *o, pn_logset *out)
 void pn_cli_logopts_free(pn_cli_logopts *o)
 {
     pn_argv_free(&o->logs);
+}
+
+bool pn_cli_indexopt(const char *noun, pn_cli_logopts *o, int argc, char **argv, int *i, int *rc)
+{
+    const char *a = argv[*i];
+    if (!strcmp(a, "--no-index")) {
+        o->no_index = true;
+        return true;
+    }
+    if (!strcmp(a, "--index")) {
+        if (*i + 1 >= argc || !*argv[*i + 1]) {
+            *rc = pn_cli_usage(noun, "--index needs a file name");
+            return true;
+        }
+        o->index = argv[++*i];
+        return true;
+    }
+    if (!strncmp(a, "--index=", 8)) {
+        if (!a[8]) {
+            *rc = pn_cli_usage(noun, "--index needs a file name");
+            return true;
+        }
+        o->index = a + 8;
+        return true;
+    }
+    return false;
+}
+
+bool pn_cli_logindex(pn_cli *cli, const pn_cli_logopts *o, struct pn_logindex **out)
+{
+    *out = NULL;
+    if (o->no_index)
+        return true;
+    pn_err err = PN_ERR_INIT;
+    struct stat st;
+    if (o->index) {
+        if (stat(o->index, &st) != 0) {
+            pn_err_set(&err, PN_E_NOTFOUND, "--index %s: no such file (postern log index "
+                                            "--index %s builds it)", o->index, o->index);
+            pn_cli_fail("logs", &err);
+            pn_err_clear(&err);
+            return false;
+        }
+        *out = pn_logindex_open(NULL, o->index, &err);
+        if (!*out) {
+            pn_cli_fail("logs", &err);
+            pn_err_clear(&err);
+            return false;
+        }
+        return true;
+    }
+    if (o->logs.n)
+        return true;   /* files given by hand: the configured index is not about them */
+    pn_ctx *ctx = pn_cli_ctx(cli);
+    if (!ctx || !ctx->cfg || !ctx->cfg->state_db || !*ctx->cfg->state_db)
+        return true;
+    char *path = pn_logindex_default_path(ctx);
+    if (stat(path, &st) == 0) {
+        *out = pn_logindex_open(ctx, path, &err);
+        if (!*out) {
+            fprintf(stderr, "postern: the log index is not used (the files are scanned): %s\n",
+                    pn_err_msg(&err));
+            pn_err_clear(&err);
+        }
+    }
+    free(path);
+    return true;
 }

@@ -4,10 +4,12 @@
  * layer over pn_trace_find (the Logs screen calls the same function).
  *
  *   postern trace KEY [--json] [--raw] [--log PATH]... [--since TIME] [--until TIME]
+ *                     [--index FILE | --no-index]
  *                     [--host HOST]
  */
 #include "cli.h"
 #include "cli_logopts.h"
+#include "maillog_index.h"
 #include "maillog.h"
 #include "util/mem.h"
 #include "util/utf8.h"
@@ -242,7 +244,8 @@ static int run_trace(pn_cli *cli, int argc, char **argv)
     int rc = PN_EXIT_OK;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        if (pn_cli_logopt("trace", &lo, argc, argv, &i, &rc)) {
+        if (pn_cli_logopt("trace", &lo, argc, argv, &i, &rc) ||
+            pn_cli_indexopt("trace", &lo, argc, argv, &i, &rc)) {
             if (rc)
                 goto out;
         } else if (!strcmp(a, "--raw")) {
@@ -271,7 +274,13 @@ static int run_trace(pn_cli *cli, int argc, char **argv)
         rc = PN_EXIT_FAIL;
         goto out;
     }
-    pn_trace_opts o = {&ls, lo.since_us, lo.until_us, lo.host, 0};
+    pn_logindex *ix = NULL;
+    if (!pn_cli_logindex(cli, &lo, &ix)) {
+        pn_logset_free(&ls);
+        rc = PN_EXIT_FAIL;
+        goto out;
+    }
+    pn_trace_opts o = {&ls, lo.since_us, lo.until_us, lo.host, 0, ix};
     pn_trace t;
     pn_err err = PN_ERR_INIT;
     if (!pn_trace_find(&o, key, &t, &err)) {
@@ -284,6 +293,7 @@ static int run_trace(pn_cli *cli, int argc, char **argv)
             print_text(&t, raw);
         pn_trace_free(&t);
     }
+    pn_logindex_close(ix);
     pn_logset_free(&ls);
 out:
     pn_cli_logopts_free(&lo);
@@ -294,7 +304,7 @@ const pn_cli_noun pn_cli_noun_trace = {
     "trace",
     "what happened to one message: its path through every log file",
     "usage: postern trace QID|MESSAGE-ID [--raw] [--json] [--log PATH]... [--since TIME]\n"
-    "                     [--until TIME] [--host HOST]\n"
+    "                     [--until TIME] [--host HOST] [--index FILE | --no-index]\n"
     "\n"
     "Follows one message through the mail logs (rotated and gzipped files\n"
     "included): every queue ID of its chain (content-filter re-injection,\n"
@@ -314,6 +324,12 @@ const pn_cli_noun pn_cli_noun_trace = {
     "          only lines in this time range. TIME: RFC 3339, 'YYYY-MM-DD[ HH:MM[:SS]]'\n"
     "          (local time) or '2h', '3d', '30m' ago\n"
     "--host H  only lines of syslog host H (central multi-host logs)\n"
+    "--index F answer from the log index F (postern log index --index F builds it).\n"
+    "          Without it, the default index (beside the state DB) is used when it\n"
+    "          exists and no --log is given. The answer is the same as a scan: what\n"
+    "          the index lacks (files grown or rotated since) is searched directly\n"
+    "          (noted), or all is scanned when that is more than 32 MiB\n"
+    "--no-index  scan the files\n"
     "\n"
     "Output: the hops (queue ID, host, how it entered, how it left), each\n"
     "recipient's final status with reason, delay, attempts and mailbox, and\n"

@@ -6,7 +6,9 @@
 # hop chain and every recipient's final status agree with the log. Scenarios:
 # local delivery, relay out accepted, bounce with notification, content-filter
 # re-injection (from the lab's seed), and made here: a 5-recipient message
-# with mixed outcomes, deferred then delivered, held then deleted. TAP output.
+# with mixed outcomes, deferred then delivered, held then deleted. Each trace
+# is asked three times, scanning the files and from a log index (stale, then
+# up to date), with the same answer. TAP output.
 set -uo pipefail
 if [ -z "${POSTERN_LAB:-}" ] || [ -z "${POSTERN_CONFIG:-}" ] || [ -z "${LAB_MAILLOG:-}" ] ||
    [ -z "${LAB_POSTFIX_DIR:-}" ] || [ -z "${LAB_SMTP_PORT:-}" ]; then
@@ -185,18 +187,41 @@ print(f'{len(want)} lines, {len(chain)} hops')
 sys.exit(1 if bad else 0)
 PY
 
-# check_trace DESC KEY EXPECT_JSON
+# check_trace DESC KEY EXPECT_JSON: three times, with the same answer each
+# time: scanning the files (--no-index), from the log index as it stands
+# (behind the log by the mail sent since it was last updated: its tail is
+# searched line by line), and from the index brought up to date.
 check_trace() {
-  local desc=$1 key=$2 expect=$3
-  if ! P trace "$key" --json >"$tmp/trace.json" 2>"$tmp/last"; then
-    notok "$desc: postern trace $key failed"; return
-  fi
-  if python3 "$tmp/check.py" "$LAB_MAILLOG" "$rspamd_log" "$tmp/trace.json" "$key" "$expect" \
-      >"$tmp/last" 2>&1; then
-    ok "$desc ($(tail -n 1 "$tmp/last"))"
-  else
-    notok "$desc"
-  fi
+  local desc=$1 key=$2 expect=$3 mode
+  for mode in scan stale index; do
+    local args=(--no-index)
+    if [ "$mode" != scan ]; then
+      args=(--index "$ix")
+      if [ "$mode" = index ] && ! P log index --index "$ix" >/dev/null 2>"$tmp/last"; then
+        notok "$desc: postern log index updated the index"; continue
+      fi
+    fi
+    if ! P trace "$key" --json "${args[@]}" >"$tmp/trace-$mode.json" 2>"$tmp/last"; then
+      notok "$desc [$mode]: postern trace $key failed"; continue
+    fi
+    cp "$tmp/trace-$mode.json" "$tmp/trace.json"
+    if ! python3 "$tmp/check.py" "$LAB_MAILLOG" "$rspamd_log" "$tmp/trace.json" "$key" "$expect" \
+        >"$tmp/last" 2>&1; then
+      notok "$desc [$mode]"; continue
+    fi
+    if [ "$mode" != scan ] && ! python3 - "$tmp/trace-scan.json" "$tmp/trace-$mode.json" \
+        >>"$tmp/last" 2>&1 <<'PY'
+import json, sys
+a, b = (json.load(open(f)) for f in sys.argv[1:3])
+diff = [k for k in ("hops", "recipients", "spam", "lines") if a.get(k) != b.get(k)]
+print("differs from the scan in: " + ", ".join(diff) if diff else "same as the scan")
+sys.exit(1 if diff else 0)
+PY
+    then
+      notok "$desc [$mode]: the same answer as the scan"; continue
+    fi
+    ok "$desc [$mode] ($(head -n 1 "$tmp/last"))"
+  done
 }
 # seed_qid NAME: the QID whose cleanup logged <seed-NAME@lab.example>.
 seed_qid() {
@@ -212,6 +237,14 @@ seeded() {
   check_trace "$1 by Message-ID" "<seed-$2@lab.example>" "$3"
   check_trace "$1 by queue ID" "$q" "$3"
 }
+
+# A log index of the lab's logs, kept here (not the configured one).
+ix=$tmp/logindex.db
+if P log index --index "$ix" >"$tmp/last" 2>&1; then
+  ok "postern log index built an index of the lab's logs"
+else
+  notok "postern log index built an index of the lab's logs"
+fi
 
 # 1. Scenarios of the lab's seed.
 seeded "local delivery over LMTP" local-1 \

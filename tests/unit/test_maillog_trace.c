@@ -5,7 +5,10 @@
  * (unique, and ambiguous -> PN_E_CONFLICT naming the candidates), a
  * central multi-host log followed along relay=nexthost, and a session that
  * began at the very end of an older gzip file (found by a later round over
- * the file's kept tail, without inflating it again). */
+ * the file's kept tail, without inflating it again). Every trace is also
+ * asked of a log index over the same files and must give the same answer;
+ * an index made stale (file grown, rotated, gzipped after indexing) too;
+ * message searches give the same rows with and without the index. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -22,6 +25,7 @@
 #include <zlib.h>
 
 #include "maillog.h"
+#include "maillog_index.h"
 #include "util/mem.h"
 #include "util/str.h"
 
@@ -80,14 +84,92 @@ static void open_set(fixture *fx)
     fx->o.threads = 2;
 }
 
-/* Trace key; assert it succeeds. */
+/* Everything a trace answers but its notes, as text (to compare answers). */
+static char *trace_text(const pn_trace *t)
+{
+    pn_str s = PN_STR_INIT;
+    for (size_t i = 0; i < t->n_hops; i++) {
+        const pn_trace_hop *h = &t->hops[i];
+        pn_str_appendf(&s, "hop %s %s parent=%s entered=%s left=%s from=%s mid=%s %ld %ld\n",
+                       h->qid, h->host, h->parent ? h->parent : "-",
+                       h->entered ? h->entered : "-", h->left ? h->left : "-",
+                       h->from ? h->from : "-", h->message_id ? h->message_id : "-", h->size,
+                       h->nrcpt);
+    }
+    for (size_t i = 0; i < t->n_rcpts; i++) {
+        const pn_trace_rcpt *r = &t->rcpts[i];
+        pn_str_appendf(&s, "rcpt %s %s %s %s %s %d %s\n", r->qid, r->address,
+                       r->status ? r->status : "-", r->dsn ? r->dsn : "-",
+                       r->reply ? r->reply : "-", r->attempts, r->mailbox ? r->mailbox : "-");
+    }
+    pn_str_appendf(&s, "spam %s\n", t->spam ? t->spam : "-");
+    for (size_t i = 0; i < t->n_lines; i++)
+        pn_str_appendf(&s, "%d:%lld:%lld %s\n", t->lines[i].file,
+                       (long long)t->lines[i].lineno, (long long)t->lines[i].offset,
+                       t->lines[i].text);
+    return pn_str_steal(&s);
+}
+
+static void unlink_index(const char *ixp)
+{
+    static const char *const ext[] = {"", "-wal", "-shm", "-journal", NULL};
+    for (int i = 0; ext[i]; i++) {
+        char *p = pn_sprintf("%s%s", ixp, ext[i]);
+        unlink(p);
+        free(p);
+    }
+}
+
+/* Trace key with the index at ixp (as it is: no update) and assert the
+ * answer equals want (the scan's). */
+static void assert_indexed_same(fixture *fx, const char *ixp, const char *key,
+                                const pn_trace *want)
+{
+    pn_err err = PN_ERR_INIT;
+    pn_logindex *ix = pn_logindex_open(NULL, ixp, &err);
+    if (!ix)
+        fail_msg("index %s: %s", ixp, pn_err_msg(&err));
+    pn_trace_opts o = fx->o;
+    o.index = ix;
+    pn_trace got;
+    if (!pn_trace_find(&o, key, &got, &err))
+        fail_msg("indexed trace %s: %s", key, pn_err_msg(&err));
+    char *a = trace_text(want), *b = trace_text(&got);
+    assert_string_equal(b, a);
+    free(a);
+    free(b);
+    pn_trace_free(&got);
+    pn_logindex_close(ix);
+}
+
+/* Build (or bring up to date) the index at ixp over the fixture's files. */
+static void index_set(fixture *fx, const char *ixp, bool rebuild)
+{
+    pn_err err = PN_ERR_INIT;
+    pn_logindex *ix = pn_logindex_open(NULL, ixp, &err);
+    if (!ix)
+        fail_msg("index %s: %s", ixp, pn_err_msg(&err));
+    pn_ixupdate_opts uo = {.rebuild = rebuild, .threads = 1};
+    if (!pn_logindex_update(ix, &fx->set, &uo, NULL, &err))
+        fail_msg("index update: %s", pn_err_msg(&err));
+    pn_logindex_close(ix);
+}
+
+/* Trace key; assert it succeeds, and that a log index over the same files
+ * gives the same answer. */
 static void trace_ok(fixture *fx, const char *key, pn_trace *t)
 {
     pn_err err = PN_ERR_INIT;
+    fx->o.index = NULL;
     bool ok = pn_trace_find(&fx->o, key, t, &err);
     if (!ok)
         fail_msg("trace %s: %s", key, pn_err_msg(&err));
     pn_err_clear(&err);
+    char *ixp = pn_sprintf("%s/ix.db", dir);
+    index_set(fx, ixp, true);
+    assert_indexed_same(fx, ixp, key, t);
+    unlink_index(ixp);
+    free(ixp);
 }
 
 /* The trace's raw lines are exactly the 1-based line numbers given (0-ended). */
@@ -427,6 +509,184 @@ static void test_session_in_gzip_tail(void **state)
     free(gz);
 }
 
+/* ---- a stale index: grown, rotated, gzipped after indexing ------------------------------ */
+
+static void append_lines(const char *path, const char *const *lines, size_t from, size_t to)
+{
+    FILE *f = fopen(path, "ab");
+    assert_non_null(f);
+    for (size_t i = from; i < to; i++)
+        fprintf(f, "%s\n", lines[i]);
+    fclose(f);
+    struct utimbuf t = {(time_t)1769904000, (time_t)1769904000};
+    utime(path, &t);
+}
+
+static void open_paths(fixture *fx, const char *a, const char *b)
+{
+    memset(fx, 0, sizeof(*fx));
+    pn_err err = PN_ERR_INIT;
+    const char *paths[2] = {a, b};
+    assert_true(pn_logset_open(NULL, paths, b ? 2 : 1, true, &fx->set, &err));
+    fx->o.logs = &fx->set;
+    fx->o.threads = 2;
+}
+
+/* Every key of the bounce chain: the scan's answer, and the same from the
+ * index at ixp as it stands; behind: the index must say it lags. */
+static void compare_all(fixture *fx, const char *ixp, bool behind)
+{
+    const char *keys[] = {"9C1D0E2F41", "7E3A1B2C90", "orig@b.example"};
+    for (size_t k = 0; k < 3; k++) {
+        pn_trace want, got;
+        pn_err err = PN_ERR_INIT;
+        fx->o.index = NULL;
+        if (!pn_trace_find(&fx->o, keys[k], &want, &err))
+            fail_msg("trace %s: %s", keys[k], pn_err_msg(&err));
+        assert_indexed_same(fx, ixp, keys[k], &want);
+        pn_logindex *ix = pn_logindex_open(NULL, ixp, &err);
+        assert_non_null(ix);
+        fx->o.index = ix;
+        assert_true(pn_trace_find(&fx->o, keys[k], &got, &err));
+        bool said = false;
+        for (size_t i = 0; i < got.notes.n; i++)
+            said |= strstr(got.notes.v[i], "index is behind") != NULL;
+        assert_int_equal(said, behind);
+        fx->o.index = NULL;
+        pn_logindex_close(ix);
+        pn_trace_free(&got);
+        pn_trace_free(&want);
+    }
+}
+
+static void test_stale_index_same_answer(void **state)
+{
+    (void)state;
+    char *ixp = pn_sprintf("%s/ix.db", dir);
+    char *old = pn_sprintf("%s/maillog.1", dir);
+    char *gz = pn_sprintf("%s/maillog.1.gz", dir);
+    unlink(log_path);
+    /* indexed: the first lines of the chain */
+    append_lines(log_path, bounce_log, 0, 6);
+    fixture fx;
+    open_paths(&fx, log_path, NULL);
+    index_set(&fx, ixp, true);
+    pn_logset_free(&fx.set);
+
+    /* the file grew after indexing: its new end is searched line by line */
+    append_lines(log_path, bounce_log, 6, 9);
+    open_paths(&fx, log_path, NULL);
+    compare_all(&fx, ixp, true);
+    pn_logset_free(&fx.set);
+
+    /* rotated after indexing: the old file (known by its inode) under a new
+     * name, and a new live file the index has never seen */
+    assert_int_equal(rename(log_path, old), 0);
+    append_lines(log_path, bounce_log, 9, 13);
+    open_paths(&fx, old, log_path);
+    compare_all(&fx, ixp, true);
+    pn_logset_free(&fx.set);
+
+    /* the rotated file gzipped (a file the index does not know) */
+    FILE *in = fopen(old, "rb");
+    assert_non_null(in);
+    gzFile g = gzopen(gz, "wb6");
+    assert_non_null(g);
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+        assert_int_equal(gzwrite(g, buf, (unsigned)n), (int)n);
+    fclose(in);
+    assert_int_equal(gzclose(g), Z_OK);
+    unlink(old);
+    struct utimbuf tm = {(time_t)1769904000, (time_t)1769904000};
+    utime(gz, &tm);
+    open_paths(&fx, gz, log_path);
+    compare_all(&fx, ixp, true);
+
+    /* brought up to date: the same answers, nothing behind */
+    index_set(&fx, ixp, false);
+    compare_all(&fx, ixp, false);
+    pn_logset_free(&fx.set);
+    unlink_index(ixp);
+    free(ixp);
+    free(old);
+    free(gz);
+}
+
+/* ---- search: the same rows with and without the index ------------------------------------ */
+
+static bool collect_row(void *cbctx, const pn_logmsg *m)
+{
+    pn_str *s = cbctx;
+    pn_str_appendf(s, "%s %s %s %s %s %lld:", m->qid, m->host, m->from ? m->from : "-",
+                   m->message_id ? m->message_id : "-", m->status, (long long)m->first_us);
+    for (size_t i = 0; i < m->rcpts.n; i++)
+        pn_str_appendf(s, " %s", m->rcpts.v[i]);
+    pn_str_append(s, "\n");
+    return true;
+}
+
+static char *search_rows(fixture *fx, pn_logindex *ix, const pn_logquery *q)
+{
+    pn_str s = PN_STR_INIT;
+    pn_err err = PN_ERR_INIT;
+    pn_trace_opts o = fx->o;
+    o.index = ix;
+    if (!pn_log_search(&o, q, collect_row, &s, &err))
+        fail_msg("search: %s", pn_err_msg(&err));
+    return pn_str_steal(&s);
+}
+
+static void test_search_index_same_rows(void **state)
+{
+    (void)state;
+    char *ixp = pn_sprintf("%s/ix.db", dir);
+    unlink(log_path);
+    append_lines(log_path, reuse_log, 0, 12);
+    fixture fx;
+    open_paths(&fx, log_path, NULL);
+    index_set(&fx, ixp, true);
+    pn_logset_free(&fx.set);
+    /* stale: more mail after indexing */
+    append_lines(log_path, bounce_log, 0, 13);
+    open_paths(&fx, log_path, NULL);
+    static const pn_logquery qs[] = {
+        {.sender = "s@a.example"},
+        {.sender = "S@A.EXAMPLE"},
+        {.rcpt = "u@mail.example"},
+        {.rcpt = "nobody@remote.example"},
+        {.rcpt = "root@mail.example", .limit = 1},
+        {.client_ip = "192.0.2.1"},
+        {.client_ip = "192.0.2.2", .status = "bounced"},
+        {.sender = "sender@mail.example", .text = "notification"},
+        {.sender = "*@a.example"},
+        {.client_ip = "192.0.2.0/24"},
+    };
+    for (int round = 0; round < 2; round++) {
+        pn_err err = PN_ERR_INIT;
+        if (round == 1)
+            index_set(&fx, ixp, false);   /* up to date */
+        pn_logindex *ix = pn_logindex_open(NULL, ixp, &err);
+        assert_non_null(ix);
+        for (size_t i = 0; i < sizeof(qs) / sizeof(qs[0]); i++) {
+            char *a = search_rows(&fx, NULL, &qs[i]);
+            char *b = search_rows(&fx, ix, &qs[i]);
+            assert_string_equal(b, a);
+            free(a);
+            free(b);
+        }
+        pn_logindex_close(ix);
+    }
+    /* the rows are not all empty */
+    char *r = search_rows(&fx, NULL, &qs[0]);
+    assert_non_null(strstr(r, "4B2F81A0C3"));
+    free(r);
+    pn_logset_free(&fx.set);
+    unlink_index(ixp);
+    free(ixp);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -437,6 +697,8 @@ int main(void)
         cmocka_unit_test(test_partial_message_id),
         cmocka_unit_test(test_central_log_follows_nexthost),
         cmocka_unit_test(test_session_in_gzip_tail),
+        cmocka_unit_test(test_stale_index_same_answer),
+        cmocka_unit_test(test_search_index_same_rows),
     };
     return cmocka_run_group_tests(tests, setup_dir, teardown_dir);
 }
