@@ -68,6 +68,22 @@ static bool exec(pn_logindex *ix, const char *sql, pn_err *err)
 
 /* ---- open ------------------------------------------------------------------------- */
 
+pn_logindex *pn_logindex_open_existing(pn_ctx *ctx)
+{
+    if (!ctx || !ctx->cfg || !ctx->cfg->state_db || !*ctx->cfg->state_db)
+        return NULL;
+    char *path = pn_logindex_default_path(ctx);
+    struct stat st;
+    pn_logindex *ix = NULL;
+    if (path && stat(path, &st) == 0) {
+        pn_err err = PN_ERR_INIT;
+        ix = pn_logindex_open(ctx, path, &err);
+        pn_err_clear(&err);
+    }
+    free(path);
+    return ix;
+}
+
 char *pn_logindex_default_path(pn_ctx *ctx)
 {
     const char *state = ctx && ctx->cfg && ctx->cfg->state_db ? ctx->cfg->state_db : NULL;

@@ -61,6 +61,10 @@ typedef struct pn_logindex pn_logindex;
 pn_logindex *pn_logindex_open(pn_ctx *ctx, const char *path, pn_err *err);
 /* Where the index of ctx lives by default (malloc'd). */
 char *pn_logindex_default_path(pn_ctx *ctx);
+/* The default index if it has been built (`postern log index`), else NULL:
+ * for callers that trace or search and scan when there is none (the
+ * screens). Never creates it; a damaged index also gives NULL (scan). */
+pn_logindex *pn_logindex_open_existing(pn_ctx *ctx);
 const char *pn_logindex_path(const pn_logindex *ix);
 void pn_logindex_close(pn_logindex *ix);
 

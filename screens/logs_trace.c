@@ -8,6 +8,7 @@
  * Traces and searches run in background jobs on their own copy of the log
  * set (pn_trace_find reads the files itself, with every core). */
 #include "logs_screen.h"
+#include "maillog_index.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -102,10 +103,13 @@ static void trace_run(pn_job *job, void *data)
     pn_logset set = {0};
     if (!pn_logset_open(j->ctx, NULL, 0, false, &set, &j->err))
         return;
-    pn_trace_opts o = {.logs = &set};
+    /* The log index makes traces and searches instant when it was built. */
+    pn_logindex *ix = pn_logindex_open_existing(j->ctx);
+    pn_trace_opts o = {.logs = &set, .index = ix};
     if (j->dir) {
         pn_logquery q = {.sender = j->sender, .limit = 100000};
         if (!pn_log_search(&o, &q, on_msg, j, &j->err)) {
+            pn_logindex_close(ix);
             pn_logset_free(&set);
             return;
         }
@@ -128,6 +132,7 @@ static void trace_run(pn_job *job, void *data)
         if (want < 0 || want >= (long)j->n_msgs) {
             pn_err_set(&j->err, PN_E_NOTFOUND, "no %s message from %s in the logs",
                        j->dir > 0 ? "later" : "earlier", *j->sender ? j->sender : "<>");
+            pn_logindex_close(ix);
             pn_logset_free(&set);
             return;
         }
@@ -135,10 +140,12 @@ static void trace_run(pn_job *job, void *data)
         j->key = pn_strdup(j->msgs[want].qid);
     }
     if (pn_job_cancelled(job)) {
+        pn_logindex_close(ix);
         pn_logset_free(&set);
         return;
     }
     j->ok = pn_trace_find(&o, j->key, &j->t, &j->err);
+    pn_logindex_close(ix);
     pn_logset_free(&set);
 }
 

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "maillog.h"
+#include "maillog_index.h"
 #include "util/mem.h"
 #include "validate.h"
 
@@ -23,7 +24,8 @@ static char *qid_from_log(qs *q, const char *msgid)
         pn_err_clear(&err);
         return NULL;
     }
-    pn_trace_opts o = {.logs = &set};
+    pn_logindex *ix = pn_logindex_open_existing(q->ctx);
+    pn_trace_opts o = {.logs = &set, .index = ix};
     pn_trace t;
     char *found = NULL;
     if (pn_trace_find(&o, msgid, &t, &err)) {
@@ -38,6 +40,7 @@ static char *qid_from_log(qs *q, const char *msgid)
         pn_trace_free(&t);
     }
     pn_err_clear(&err);
+    pn_logindex_close(ix);
     pn_logset_free(&set);
     return found;
 }
