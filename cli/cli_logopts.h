@@ -19,10 +19,7 @@ typedef struct pn_cli_logopts {
     bool no_index;         /* --no-index: scan the files */
 } pn_cli_logopts;
 
-/* TIME: RFC 3339 ("2026-01-01T10:00:00Z", "+02:00", fractions),
- * "YYYY-MM-DD[ HH:MM[:SS]]" (local time), or "2h" / "30m" / "3d" / "45s"
- * ago. false when s is none of these. */
-bool pn_cli_parse_time(const char *s, int64_t now_s, int64_t *us);
+/* --since/--until take a TIME as backend/util/timearg.h reads it. */
 /* If argv[*i] is one of the shared options, take it (and its value) and
  * return true; *rc is set (usage error) when its value is bad. */
 bool pn_cli_logopt(const char *noun, pn_cli_logopts *o, int argc, char **argv, int *i, int *rc);

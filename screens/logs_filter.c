@@ -31,6 +31,7 @@
 #include <time.h>
 
 #include "util/mem.h"
+#include "util/timearg.h"
 
 static const char *const keys[] = {"qid", "host", "prog", "status", "from", "to", "since", "until",
                                    NULL};
@@ -43,63 +44,6 @@ static char *lower_dup(const char *s, size_t n)
     for (char *p = d; *p; p++)
         *p = (char)tolower((unsigned char)*p);
     return d;
-}
-
-static bool all_digits(const char *s, size_t n)
-{
-    if (n == 0)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (!isdigit((unsigned char)s[i]))
-            return false;
-    return true;
-}
-
-/* since/until values: absolute UTC times, HH:MM today, or an age. */
-static bool parse_time(const char *v, int64_t now_s, int64_t *out_us)
-{
-    size_t n = strlen(v);
-    if (n >= 2 && all_digits(v, n - 1) && strchr("smhdw", v[n - 1])) {
-        long long k = strtoll(v, NULL, 10);
-        long long mul = v[n - 1] == 's' ? 1 : v[n - 1] == 'm' ? 60 : v[n - 1] == 'h' ? 3600
-                      : v[n - 1] == 'd' ? 86400 : 7 * 86400;
-        *out_us = (now_s - k * mul) * 1000000LL;
-        return true;
-    }
-    struct tm tm;
-    memset(&tm, 0, sizeof tm);
-    int Y, M, D, h = 0, m = 0, sec = 0;
-    char tail = 0;
-    if (sscanf(v, "%4d-%2d-%2d%c", &Y, &M, &D, &tail) >= 3) {
-        if (tail == 'T' || tail == 't') {
-            const char *t = strpbrk(v, "Tt") + 1;
-            int k = sscanf(t, "%2d:%2d:%2d", &h, &m, &sec);
-            if (k < 2)
-                return false;
-        } else if (tail) {
-            return false;
-        }
-        if (M < 1 || M > 12 || D < 1 || D > 31 || h > 23 || m > 59 || sec > 60)
-            return false;
-        tm.tm_year = Y - 1900;
-        tm.tm_mon = M - 1;
-        tm.tm_mday = D;
-        tm.tm_hour = h;
-        tm.tm_min = m;
-        tm.tm_sec = sec;
-        *out_us = (int64_t)timegm(&tm) * 1000000LL;
-        return true;
-    }
-    if (sscanf(v, "%2d:%2d%c", &h, &m, &tail) == 2 && h <= 23 && m <= 59) {
-        time_t now = (time_t)now_s;
-        gmtime_r(&now, &tm);
-        tm.tm_hour = h;
-        tm.tm_min = m;
-        tm.tm_sec = 0;
-        *out_us = (int64_t)timegm(&tm) * 1000000LL;
-        return true;
-    }
-    return false;
 }
 
 static const char *const statuses[] = {"sent", "deferred", "bounced", "expired", "reject",
@@ -179,10 +123,10 @@ static bool compile_term(lg_filter *f, const char *tok, bool quoted, int64_t now
     const char *v = colon + 1;
     t.kind = key_kinds[k];
     if (t.kind == LG_T_SINCE || t.kind == LG_T_UNTIL) {
-        if (!parse_time(v, now_s, &t.t_us))
+        if (!pn_time_parse_arg(v, now_s, &t.t_us))
             return pn_err_set(err, PN_E_INVALID,
-                              "filter: %s: '%s' is not a time (YYYY-MM-DD[THH:MM[:SS]] UTC, HH:MM, "
-                              "or an age like 30m 2h 3d)",
+                              "filter: %s: '%s' is not a time (YYYY-MM-DD[THH:MM[:SS]] local time or "
+                              "with a zone, HH:MM today, or an age like 30m 2h 3d)",
                               keys[k], v);
     } else if (t.kind == LG_T_STATUS) {
         char *low = lower_dup(v, strlen(v));

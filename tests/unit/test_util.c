@@ -8,6 +8,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "util/argv.h"
 #include "util/err.h"
@@ -15,6 +16,7 @@
 #include "util/mem.h"
 #include "util/str.h"
 #include "util/text.h"
+#include "util/timearg.h"
 #include "util/utf8.h"
 
 static void test_str_grows_and_formats(void **state)
@@ -231,6 +233,34 @@ static void test_text_fit_and_formats(void **state)
     pn_str_free(&s);
 }
 
+/* The time syntax of --since/--until and since:/until: (TZ=UTC here). */
+static void test_time_args(void **state)
+{
+    (void)state;
+    setenv("TZ", "UTC", 1);
+    tzset();
+    const int64_t now = 1795000000;   /* 2026-11-18T11:06:40Z */
+    int64_t us;
+    assert_true(pn_time_parse_arg("2026-11-18T11:06:40Z", now, &us));
+    assert_int_equal(us, (int64_t)1795000000 * 1000000);
+    assert_true(pn_time_parse_arg("2026-11-18T13:06:40.5+02:00", now, &us));
+    assert_int_equal(us, (int64_t)1795000000 * 1000000 + 500000);
+    assert_true(pn_time_parse_arg("2026-11-18 11:06", now, &us));
+    assert_int_equal(us, (int64_t)(1795000000 - 40) * 1000000);
+    assert_true(pn_time_parse_arg("2026-11-18", now, &us));
+    assert_int_equal(us, (int64_t)(1795000000 - 40000) * 1000000);
+    assert_true(pn_time_parse_arg("09:00", now, &us));
+    assert_int_equal(us, (int64_t)(1795000000 - 7600) * 1000000);
+    assert_true(pn_time_parse_arg("2h", now, &us));
+    assert_int_equal(us, (int64_t)(now - 7200) * 1000000);
+    assert_true(pn_time_parse_arg("3d", now, &us));
+    assert_int_equal(us, (int64_t)(now - 3 * 86400) * 1000000);
+    const char *bad[] = {"", "yesterday", "2h30", "25:00", "2026-13-01", "2026-11-18T9:00",
+                         "2026-11-18Tx", "-2h", "12:7", NULL};
+    for (int i = 0; bad[i]; i++)
+        assert_false(pn_time_parse_arg(bad[i], now, &us));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -241,6 +271,7 @@ int main(void)
         cmocka_unit_test(test_json_writer),
         cmocka_unit_test(test_mem_wrappers),
         cmocka_unit_test(test_text_fit_and_formats),
+        cmocka_unit_test(test_time_args),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
