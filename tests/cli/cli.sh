@@ -55,6 +55,10 @@ has out '"line": 1' "trace --json carries line numbers"
 expect 0 "log index of a given file" -- log index --log "$tmp/ml" --index "$tmp/ix.db"
 has out 'index' "log index prints its summary"
 expect 0 "trace answers the same with the index built" -- trace ABC123DEF --log "$tmp/ml" --json
+expect 1 "trace --index of a file that does not exist" -- trace ABC123DEF --log "$tmp/ml" --index "$tmp/none.db"
+has err "no such file \(postern log index --index" "trace: a missing index says how to build it"
+expect 2 "trace --index without a file" -- trace ABC123DEF --log "$tmp/ml" --index
+expect 0 "trace --no-index scans" -- trace ABC123DEF --log "$tmp/ml" --no-index
 
 # Configuration through --config, $POSTERN_CONFIG, XDG, system dir, defaults.
 cat >"$tmp/a.yaml" <<YAML
