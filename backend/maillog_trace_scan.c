@@ -1,8 +1,10 @@
 /* maillog_trace_scan.c - the trace's pass over the log files: tasks on
  * threads, a cheap substring search per block for the keys a task knows,
  * keys that grow from the link lines found, and a look back over the
- * previous block for lines logged out of order. See
- * maillog_trace_internal.h for the contract. */
+ * previous block for lines logged out of order. A journald JSON file goes
+ * through the same block steps: its records, turned into text lines by the
+ * reader, are gathered into blocks that map each line to its record's
+ * offset. See maillog_trace_internal.h for the contract. */
 #include "maillog_trace_internal.h"
 #include "util/mem.h"
 
@@ -308,13 +310,25 @@ static void record_hit(scanner *sc, const char *line, size_t len, int64_t off, i
     h->len = len;
 }
 
-/* Search one key over a region of whole lines; base/off0/ln0 describe it. */
-static void search_region(scanner *sc, int key, const char *base, size_t n, int64_t off0,
-                          int64_t ln0)
+/* A block of whole lines: its text, the file offset and task-relative line
+ * number (0-based) of its first line. A block of converted lines (journald
+ * JSON records turned into text) also maps each of its lines to the offset
+ * of its record in the file (offs[i]: line ln + i); a plain block's offsets
+ * are off + the position in the text. */
+typedef struct region {
+    const char *p;
+    size_t n;
+    int64_t off, ln;
+    const int64_t *offs;
+} region;
+
+/* Search one key over a region. */
+static void search_region(scanner *sc, int key, region rg)
 {
-    const char *p = base, *e = base + n;
+    const char *base = rg.p;
+    const char *p = base, *e = base + rg.n;
     const char *cnt_at = base;
-    int64_t cnt_ln = ln0;
+    int64_t cnt_ln = rg.ln;
     while (p < e && (size_t)key < sc->nk) {
         const char *m = find_key_in(p, (size_t)(e - p), sc->keys[key].s, sc->keys[key].n);
         if (!m)
@@ -327,7 +341,7 @@ static void search_region(scanner *sc, int key, const char *base, size_t n, int6
             le = e;
         cnt_ln += (int64_t)count_nl(cnt_at, (size_t)(ls - cnt_at));
         cnt_at = ls;
-        int64_t off = off0 + (ls - base);
+        int64_t off = rg.offs ? rg.offs[cnt_ln - rg.ln] : rg.off + (ls - base);
         if (set_add(&sc->seen, off)) {
             size_t len = (size_t)(le - ls);
             if (len && ls[len - 1] == '\r')
@@ -339,18 +353,12 @@ static void search_region(scanner *sc, int key, const char *base, size_t n, int6
     }
 }
 
-typedef struct region {
-    const char *p;
-    size_t n;
-    int64_t off, ln;
-} region;
-
 static void scan_block(scanner *sc, region cur, region back)
 {
     size_t n0 = sc->nk;
     for (size_t i = 0; i < n0 && i < sc->nk; i++) {
         sc->keys[i].fresh = false;
-        search_region(sc, (int)i, cur.p, cur.n, cur.off, cur.ln);
+        search_region(sc, (int)i, cur);
     }
     for (;;) {
         bool any = false;
@@ -360,8 +368,8 @@ static void scan_block(scanner *sc, region cur, region back)
             sc->keys[i].fresh = false;
             any = true;
             if (back.n)
-                search_region(sc, (int)i, back.p, back.n, back.off, back.ln);
-            search_region(sc, (int)i, cur.p, cur.n, cur.off, cur.ln);
+                search_region(sc, (int)i, back);
+            search_region(sc, (int)i, cur);
         }
         if (!any)
             break;
@@ -392,6 +400,33 @@ static int64_t region_time(scanner *sc, region r, bool last)
     pn_logline l;
     pn_logline_parse(&pc, s, (size_t)(e - s), &l);
     return l.ts_us;
+}
+
+/* The steps that come with each block of a task, whatever its source:
+ * the block is searched (and the one before it again for keys found
+ * late), the task's times are noted, keys expire. */
+typedef struct blockpass {
+    region back, before_back;
+    bool first;
+} blockpass;
+
+static void pass_block(scanner *sc, blockpass *bp, region rg)
+{
+    pn_ttask *t = sc->t;
+    if (bp->first && rg.n) {
+        t->first_us = region_time(sc, rg, false);
+        bp->first = false;
+    }
+    scan_block(sc, rg, bp->back);
+    int64_t lt = region_time(sc, rg, true);
+    if (lt) {
+        t->last_us = lt;
+        if (lt > sc->now_us)
+            sc->now_us = lt;
+    }
+    expire_keys(sc);
+    bp->before_back = bp->back;
+    bp->back = rg;
 }
 
 /* ---- reading a task ----------------------------------------------------------- */
@@ -552,8 +587,9 @@ static void run_task_blocks(scanner *sc)
     int cur = 0;
     size_t have = 0;              /* bytes in buf[cur] (carry + new) */
     int64_t off = t->begin, ln = 0;
-    region back = {NULL, 0, 0, 0}, before_back = {NULL, 0, 0, 0};
-    bool first = true;
+    blockpass bp;
+    memset(&bp, 0, sizeof(bp));
+    bp.first = true;
     for (;;) {
         if (have == cap[cur]) {
             if (cap[cur] >= BLOCK_MAX) {
@@ -578,26 +614,13 @@ static void run_task_blocks(scanner *sc)
                 continue;   /* grow and read on */
             use = nl ? (size_t)(nl - buf[cur]) + 1 : have;
         }
-        region rg = {buf[cur], use, off, ln};
-        if (first && use) {
-            t->first_us = region_time(sc, rg, false);
-            first = false;
-        }
-        scan_block(sc, rg, back);
-        int64_t lt = region_time(sc, rg, true);
-        if (lt) {
-            t->last_us = lt;
-            if (lt > sc->now_us)
-                sc->now_us = lt;
-        }
-        expire_keys(sc);
+        region rg = {buf[cur], use, off, ln, NULL};
+        pass_block(sc, &bp, rg);
         size_t nls = count_nl(rg.p, rg.n);
         if (eof && use && rg.p[use - 1] != '\n')
             nls++;
         ln += (int64_t)nls;
         off += (int64_t)use;
-        before_back = back;
-        back = rg;
         if (eof)
             break;
         int nxt = 1 - cur;
@@ -611,12 +634,13 @@ static void run_task_blocks(scanner *sc)
             /* a gzip task keeps its first block (the buffer is taken, not copied) */
             t->head = (struct pn_tkeep){buf[cur], rg.n, rg.off, rg.ln, region_time(sc, rg, true)};
             buf[cur] = pn_malloc(cap[cur]);
-            back = (region){t->head.p, rg.n, rg.off, rg.ln};
+            bp.back = (region){t->head.p, rg.n, rg.off, rg.ln, NULL};
         }
         have = carry;
         cur = nxt;
     }
     t->nlines = ln;
+    region back = bp.back, before_back = bp.before_back;
     if (t->gz && t->head.p && back.n && before_back.n && before_back.p != t->head.p) {
         /* ... and its last two blocks, still in the two buffers */
         int last = back.p == buf[0] ? 0 : 1;
@@ -631,7 +655,37 @@ static void run_task_blocks(scanner *sc)
     close(fd);
 }
 
-/* journald JSON and other converted formats: through the reader, line by line. */
+/* journald JSON (and any format the reader converts): the reader turns
+ * each record into a text line, the lines are gathered into blocks of a
+ * text file's size, each mapping its lines to their records' offsets, and
+ * the blocks go through the same steps as a text file's (the look back for
+ * lines out of order, the expiring keys): the same records as text give
+ * the same hits. */
+typedef struct lineblock {
+    pn_str text;          /* the converted lines, each ended by '\n' */
+    int64_t *offs;        /* file offset of each line's record */
+    size_t n, cap;
+    int64_t ln;           /* 0-based line number of its first line */
+} lineblock;
+
+static void lineblock_add(lineblock *b, const char *line, size_t len, pn_logpos pos)
+{
+    if (!b->n)
+        b->ln = pos.lineno - 1;
+    if (b->n == b->cap) {
+        b->cap = b->cap ? b->cap * 2 : 4096;
+        b->offs = pn_realloc(b->offs, b->cap * sizeof(*b->offs));
+    }
+    b->offs[b->n++] = pos.offset;
+    size_t at = b->text.len;
+    pn_str_appendn(&b->text, line, len);
+    /* a record is one line (the reader already folds MESSAGE's newlines) */
+    for (size_t i = at; i < b->text.len; i++)
+        if (b->text.s[i] == '\n')
+            b->text.s[i] = ' ';
+    pn_str_appendc(&b->text, '\n');
+}
+
 static void run_task_lines(scanner *sc)
 {
     pn_ttask *t = sc->t;
@@ -643,26 +697,41 @@ static void run_task_lines(scanner *sc)
         t->err = e;
         return;
     }
-    const char *line;
-    size_t len;
-    pn_logpos pos;
+    /* two blocks: the one searched and the one before it (the look back) */
+    lineblock lb[2];
+    memset(lb, 0, sizeof(lb));
+    int cur = 0;
+    blockpass bp;
+    memset(&bp, 0, sizeof(bp));
+    bp.first = true;
     int64_t n = 0;
-    while (pn_logreader_next(r, &line, &len, &pos)) {
-        n = pos.lineno;
-        for (size_t i = 0; i < sc->nk; i++) {
-            if (!memmem(line, len, sc->keys[i].s, sc->keys[i].n))
+    for (bool more = true; more;) {
+        const char *line;
+        size_t len;
+        pn_logpos pos;
+        more = pn_logreader_next(r, &line, &len, &pos);
+        lineblock *b = &lb[cur];
+        if (more) {
+            lineblock_add(b, line, len, pos);
+            n = pos.lineno;
+            if (b->text.len < BLOCK)
                 continue;
-            if (set_add(&sc->seen, pos.offset)) {
-                record_hit(sc, line, len, pos.offset, pos.lineno - 1);
-                process_hit(sc, line, len, (int)i);
-            }
-            break;
         }
+        if (!b->n)
+            continue;
+        pass_block(sc, &bp, (region){b->text.s, b->text.len, b->offs[0], b->ln, b->offs});
+        cur = 1 - cur;
+        pn_str_truncate(&lb[cur].text, 0);
+        lb[cur].n = 0;
     }
     const char *notes = pn_logreader_notes(r);
     if (notes && *notes)
         pn_str_appendf(&t->notes, "%s: %s; ", f->path, notes);
     pn_logreader_close(r);
+    for (int i = 0; i < 2; i++) {
+        pn_str_free(&lb[i].text);
+        free(lb[i].offs);
+    }
     t->nlines = n;
 }
 
@@ -702,11 +771,11 @@ static void run_task(const pn_logset *ls, pn_ttask *t, const char *const *seeds,
         /* a later round over a kept block: the hits found before stay */
         for (size_t i = 0; i < t->n_hits; i++)
             set_add(&sc.seen, t->hits[i].offset);
-        region rg = {only->p, only->n, only->off, only->ln};
-        region none = {NULL, 0, 0, 0};
+        region rg = {only->p, only->n, only->off, only->ln, NULL};
+        region none = {NULL, 0, 0, 0, NULL};
         scan_block(&sc, rg, none);
         if (only == &t->tail[0])
-            scan_block(&sc, (region){t->tail[1].p, t->tail[1].n, t->tail[1].off, t->tail[1].ln},
+            scan_block(&sc, (region){t->tail[1].p, t->tail[1].n, t->tail[1].off, t->tail[1].ln, NULL},
                        rg);
         pn_argv_free(&t->part_known);
         for (size_t i = 0; i < nseeds; i++)

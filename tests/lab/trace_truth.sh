@@ -5,7 +5,10 @@
 # queue IDs, BSD with short ones), rotated and gzipped files; each trace is
 # run twice, scanning the files (--no-index) and from a log index built
 # here (postern log index --index X, then trace --index X): both must equal
-# the truth. TAP output.
+# the truth. The RFC 3339 set is also converted to journald JSON
+# (journalctl -o json records, one per text line, the rotated file gzipped
+# again) and must trace to the same truth: the reader turns each record back
+# into the same text, and line numbers are the same. TAP output.
 # Needs no lab; skips when the generator (../shared/tools/maillog-gen) is
 # absent. TRACE_TRUTH_SIZE (default 20M) sets the log size; the issue's
 # 200M run is: TRACE_TRUTH_SIZE=200M tests/lab/trace_truth.sh
@@ -24,15 +27,67 @@ n=0; failed=0
 ok() { n=$((n+1)); echo "ok $n - $1"; }
 notok() { n=$((n+1)); failed=$((failed+1)); echo "not ok $n - $1"; }
 
-run_set() {
+gen_set() {
   local name=$1; shift
   local dir=$tmp/$name
   mkdir -p "$dir"
   if ! "$gen" --size "$size" --out "$dir/maillog" --rotate 2 --gzip --truth "$dir/truth.jsonl" \
       --truth-every "$every" "$@" 2>"$dir/gen.err"; then
-    notok "$name: maillog-gen ran"; return
+    notok "$name: maillog-gen ran"; return 1
   fi
   ok "$name: maillog-gen wrote $(wc -l <"$dir/truth.jsonl") sampled messages"
+}
+
+# The set in $tmp/$1 as journald JSON in $tmp/$2 (same file names, same
+# truth). Every text line must come back from its record as the same text
+# (RFC 3339 in UTC with microseconds, "host ident[pid]: message").
+to_json() {
+  local from=$tmp/$1 name=$2
+  local dir=$tmp/$name
+  mkdir -p "$dir"
+  cp "$from/truth.jsonl" "$dir/truth.jsonl"
+  if python3 - "$from" "$dir" >"$dir/convert.out" 2>&1 <<'PY'
+import calendar, datetime, gzip, json, re, sys
+src, dst = sys.argv[1], sys.argv[2]
+line_re = re.compile(r"^(\S+) (\S+) ([^\[:\s]+)(?:\[(\d+)\])?: (.*)$")
+for name in ("maillog.2.gz", "maillog.1", "maillog"):
+    gz = name.endswith(".gz")
+    fin = gzip.open(f"{src}/{name}", "rt") if gz else open(f"{src}/{name}")
+    fout = gzip.open(f"{dst}/{name}", "wt") if gz else open(f"{dst}/{name}", "w")
+    for n, raw in enumerate(fin, 1):
+        text = raw.rstrip("\n")
+        m = line_re.match(text)
+        if not m:
+            sys.exit(f"{name}:{n}: not a RFC 3339 syslog line: {text[:120]}")
+        ts, host, ident, pid, msg = m.groups()
+        dt = datetime.datetime.fromisoformat(ts).astimezone(datetime.timezone.utc)
+        us = calendar.timegm(dt.utctimetuple()) * 1000000 + dt.microsecond
+        back = dt.strftime("%Y-%m-%dT%H:%M:%S.") + "%06d+00:00" % dt.microsecond
+        if back != ts:
+            sys.exit(f"{name}:{n}: time {ts} would come back as {back}")
+        rec = {"__CURSOR": f"s=0;i={n:x}", "__REALTIME_TIMESTAMP": str(us),
+               "__MONOTONIC_TIMESTAMP": str(n), "PRIORITY": "6", "_HOSTNAME": host,
+               "SYSLOG_FACILITY": "2", "SYSLOG_IDENTIFIER": ident}
+        if pid:
+            rec["SYSLOG_PID"] = pid
+            rec["_PID"] = pid
+        rec["MESSAGE"] = msg
+        fout.write(json.dumps(rec, separators=(",", ":")) + "\n")
+    fin.close()
+    fout.close()
+PY
+  then
+    ok "$name: converted $1 to journald JSON records"
+  else
+    notok "$name: converted $1 to journald JSON records"
+    sed 's/^/# /' "$dir/convert.out" | tail -5
+    return 1
+  fi
+}
+
+check_set() {
+  local name=$1
+  local dir=$tmp/$name
   local logs=(--log "$dir/maillog.2.gz" --log "$dir/maillog.1" --log "$dir/maillog")
   if "$bin" log index "${logs[@]}" --index "$dir/logindex.db" >"$dir/index.out" 2>&1; then
     ok "$name: postern log index built the index"
@@ -84,7 +139,10 @@ PY
   fi
 }
 
-run_set rfc3339-long --format rfc3339 --long-qids
-run_set bsd-short --format bsd
+if gen_set rfc3339-long --format rfc3339 --long-qids; then
+  check_set rfc3339-long
+  to_json rfc3339-long rfc3339-long-json && check_set rfc3339-long-json
+fi
+gen_set bsd-short --format bsd && check_set bsd-short
 echo "1..$n"
 [ "$failed" -eq 0 ]

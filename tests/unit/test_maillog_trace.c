@@ -8,7 +8,9 @@
  * the file's kept tail, without inflating it again). Every trace is also
  * asked of a log index over the same files and must give the same answer;
  * an index made stale (file grown, rotated, gzipped after indexing) too;
- * message searches give the same rows with and without the index. */
+ * message searches give the same rows with and without the index. A
+ * journald JSON log (journalctl -o json) and the same records as text give
+ * the same traces and search rows, scanned and indexed. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -84,8 +86,9 @@ static void open_set(fixture *fx)
     fx->o.threads = 2;
 }
 
-/* Everything a trace answers but its notes, as text (to compare answers). */
-static char *trace_text(const pn_trace *t)
+/* Everything a trace answers but its notes, as text (to compare answers);
+ * offsets: with the lines' byte offsets (not when comparing two formats). */
+static char *trace_text_at(const pn_trace *t, bool offsets)
 {
     pn_str s = PN_STR_INIT;
     for (size_t i = 0; i < t->n_hops; i++) {
@@ -105,9 +108,14 @@ static char *trace_text(const pn_trace *t)
     pn_str_appendf(&s, "spam %s\n", t->spam ? t->spam : "-");
     for (size_t i = 0; i < t->n_lines; i++)
         pn_str_appendf(&s, "%d:%lld:%lld %s\n", t->lines[i].file,
-                       (long long)t->lines[i].lineno, (long long)t->lines[i].offset,
-                       t->lines[i].text);
+                       (long long)t->lines[i].lineno,
+                       offsets ? (long long)t->lines[i].offset : -1LL, t->lines[i].text);
     return pn_str_steal(&s);
+}
+
+static char *trace_text(const pn_trace *t)
+{
+    return trace_text_at(t, true);
 }
 
 static void unlink_index(const char *ixp)
@@ -687,6 +695,206 @@ static void test_search_index_same_rows(void **state)
     free(ixp);
 }
 
+/* ---- journald JSON: the same records as text trace the same ----------------------- */
+
+/* One journald record: seconds after 2026-01-11 08:00:00 UTC, _HOSTNAME,
+ * SYSLOG_IDENTIFIER, SYSLOG_PID (0: none), MESSAGE. */
+typedef struct jrec {
+    int sec;
+    const char *host, *ident;
+    int pid;
+    const char *msg;
+} jrec;
+
+#define JBASE 1768118400LL
+
+static const jrec journal_recs[] = {
+    /* a bounce: smtpd session, rspamd, the notification's cleanup line
+     * before the bounce line that names it */
+    /* 1 */ {0, "mail", "postfix/smtpd", 200, "connect from b.example[192.0.2.2]"},
+    /* 2 */ {0, "mail", "postfix/smtpd", 200, "9C1D0E2F41: client=b.example[192.0.2.2]"},
+    /* 3 */ {0, "mail", "postfix/cleanup", 201, "9C1D0E2F41: message-id=<orig@b.example>"},
+    /* 4 */ {0, "mail", "rspamd", 77, "<ab12cd>; proxy; rspamd_task_write_log: id: <orig@b.example>, qid: <9C1D0E2F41>, ip: 192.0.2.2, from: <sender@mail.example>, (default: F (no action): [0.90/15.00] [MIME_GOOD(-0.10){text/plain;}]), len: 500"},
+    /* 5 */ {0, "mail", "postfix/qmgr", 50, "9C1D0E2F41: from=<sender@mail.example>, size=500, nrcpt=1 (queue active)"},
+    /* 6 */ {0, "mail", "postfix/smtpd", 200, "disconnect from b.example[192.0.2.2] ehlo=1 quit=1 commands=2"},
+    /* 7 */ {1, "mail", "postfix/cleanup", 201, "7E3A1B2C90: message-id=<20260111080001.7E3A1B2C90@mail.example>"},
+    /* 8 */ {1, "mail", "postfix/smtp", 202, "9C1D0E2F41: to=<nobody@remote.example>, relay=mx.remote.example[198.51.100.1]:25, delay=1, delays=0/0/0/1, dsn=5.1.1, status=bounced (host mx.remote.example[198.51.100.1] said: 550 5.1.1 user unknown (in reply to RCPT TO command))"},
+    /* 9 */ {1, "mail", "postfix/qmgr", 50, "7E3A1B2C90: from=<>, size=2000, nrcpt=1 (queue active)"},
+    /* 10 */ {1, "mail", "postfix/bounce", 203, "9C1D0E2F41: sender non-delivery notification: 7E3A1B2C90"},
+    /* 11 */ {1, "mail", "postfix/qmgr", 50, "9C1D0E2F41: removed"},
+    /* 12 */ {1, "mail", "postfix/local", 204, "7E3A1B2C90: to=<sender@mail.example>, relay=local, delay=0, delays=0/0/0/0, dsn=2.0.0, status=sent (delivered to mailbox)"},
+    /* 13 */ {1, "mail", "postfix/qmgr", 50, "7E3A1B2C90: removed"},
+    /* a content filter's re-injection (its smtpd under its own host name),
+     * delivered over LMTP to Dovecot */
+    /* 14 */ {10, "mail", "postfix/smtpd", 400, "connect from d.example[192.0.2.4]"},
+    /* 15 */ {10, "mail", "postfix/smtpd", 400, "2D3E4F5A6B: client=d.example[192.0.2.4]"},
+    /* 16 */ {10, "mail", "postfix/cleanup", 401, "2D3E4F5A6B: message-id=<filtered@d.example>"},
+    /* 17 */ {10, "mail", "postfix/qmgr", 50, "2D3E4F5A6B: from=<x@d.example>, size=600, nrcpt=1 (queue active)"},
+    /* 18 */ {10, "mail", "postfix/smtpd", 400, "disconnect from d.example[192.0.2.4] ehlo=1 quit=1 commands=2"},
+    /* 19 */ {11, "reinject", "postfix/reinject/smtpd", 410, "connect from localhost[127.0.0.1]"},
+    /* 20 */ {11, "reinject", "postfix/reinject/smtpd", 410, "6C7D8E9FA0: client=localhost[127.0.0.1]"},
+    /* 21 */ {11, "mail", "postfix/cleanup", 401, "6C7D8E9FA0: message-id=<filtered@d.example>"},
+    /* 22 */ {11, "reinject", "postfix/reinject/smtpd", 410, "disconnect from localhost[127.0.0.1] ehlo=1 quit=1 commands=2"},
+    /* 23 */ {11, "mail", "postfix/smtp", 402, "2D3E4F5A6B: to=<y@mail.example>, relay=127.0.0.1[127.0.0.1]:10025, delay=1, delays=0/0/0/1, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as 6C7D8E9FA0)"},
+    /* 24 */ {11, "mail", "postfix/qmgr", 50, "6C7D8E9FA0: from=<x@d.example>, size=700, nrcpt=1 (queue active)"},
+    /* 25 */ {11, "mail", "postfix/qmgr", 50, "2D3E4F5A6B: removed"},
+    /* 26 */ {12, "mail", "dovecot", 0, "lmtp(y@mail.example)<2619><Rp/OHO1IAms7CgAAg+zDdQ>: Info: msgid=<filtered@d.example> from=<x@d.example> size=700: saved mail to INBOX"},
+    /* 27 */ {12, "mail", "postfix/lmtp", 403, "6C7D8E9FA0: to=<y@mail.example>, relay=mail.example[private/dovecot-lmtp], delay=1, delays=0/0/0/1, dsn=2.0.0, status=sent (250 2.0.0 <y@mail.example> Rp/OHO1IAms7CgAAg+zDdQ Saved)"},
+    /* 28 */ {12, "mail", "postfix/qmgr", 50, "6C7D8E9FA0: removed"},
+    /* 29 */ {15, "mail", "postfix/smtpd", 200, "connect from c.example[192.0.2.3]"},
+};
+#define N_JOURNAL_RECS (sizeof(journal_recs) / sizeof(journal_recs[0]))
+
+static void json_escaped(FILE *f, const char *s)
+{
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\')
+            fputc('\\', f);
+        fputc(*s, f);
+    }
+}
+
+/* The records as journalctl -o json writes them (fields in its order,
+ * more than the reader needs) and as the reader's text, one line each. */
+static void write_journal_pair(const char *text_path, const char *json_path)
+{
+    FILE *tf = fopen(text_path, "wb"), *jf = fopen(json_path, "wb");
+    assert_non_null(tf);
+    assert_non_null(jf);
+    for (size_t i = 0; i < N_JOURNAL_RECS; i++) {
+        const jrec *r = &journal_recs[i];
+        long long us = (JBASE + r->sec) * 1000000LL + (long long)i * 1000;
+        time_t sec = (time_t)(us / 1000000);
+        struct tm tm;
+        gmtime_r(&sec, &tm);
+        fprintf(tf, "%04d-%02d-%02dT%02d:%02d:%02d.%06lld+00:00 %s %s", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, us % 1000000,
+                r->host, r->ident);
+        if (r->pid)
+            fprintf(tf, "[%d]", r->pid);
+        fprintf(tf, ": %s\n", r->msg);
+        fprintf(jf, "{\"__CURSOR\":\"s=abc;i=%zx\",\"__REALTIME_TIMESTAMP\":\"%lld\","
+                    "\"__MONOTONIC_TIMESTAMP\":\"%lld\",\"PRIORITY\":\"6\",\"_HOSTNAME\":\"%s\","
+                    "\"SYSLOG_FACILITY\":\"2\",\"SYSLOG_IDENTIFIER\":\"%s\",",
+                i + 1, us, us - JBASE * 1000000LL, r->host, r->ident);
+        if (r->pid)
+            fprintf(jf, "\"SYSLOG_PID\":\"%d\",\"_PID\":\"%d\",", r->pid, r->pid);
+        fputs("\"MESSAGE\":\"", jf);
+        json_escaped(jf, r->msg);
+        fputs("\"}\n", jf);
+    }
+    fclose(tf);
+    fclose(jf);
+    struct utimbuf t = {(time_t)1769904000, (time_t)1769904000};
+    utime(text_path, &t);
+    utime(json_path, &t);
+}
+
+/* Trace key over fx (with the index at ixp when not NULL): its answer as
+ * text without offsets (they differ between the formats). */
+static char *trace_in(fixture *fx, const char *ixp, const char *key)
+{
+    pn_err err = PN_ERR_INIT;
+    pn_logindex *ix = NULL;
+    if (ixp && !(ix = pn_logindex_open(NULL, ixp, &err)))
+        fail_msg("index %s: %s", ixp, pn_err_msg(&err));
+    pn_trace_opts o = fx->o;
+    o.index = ix;
+    pn_trace t;
+    if (!pn_trace_find(&o, key, &t, &err))
+        fail_msg("trace %s%s: %s", key, ixp ? " (indexed)" : "", pn_err_msg(&err));
+    char *s = trace_text_at(&t, false);
+    pn_trace_free(&t);
+    if (ix)
+        pn_logindex_close(ix);
+    return s;
+}
+
+static void test_journal_json_same_as_text(void **state)
+{
+    (void)state;
+    char *json_path = pn_sprintf("%s/maillog.json", dir);
+    char *tix = pn_sprintf("%s/ix-text.db", dir), *jix = pn_sprintf("%s/ix-json.db", dir);
+    write_journal_pair(log_path, json_path);
+    fixture tx, js;
+    open_paths(&tx, log_path, NULL);
+    open_paths(&js, json_path, NULL);
+    assert_int_equal(tx.set.files[0].fmt, PN_LF_RFC3339);
+    assert_int_equal(js.set.files[0].fmt, PN_LF_JOURNAL_JSON);
+    index_set(&tx, tix, true);
+    index_set(&js, jix, true);
+
+    static const struct {
+        const char *key;
+        int n_hops;
+        int lines[20];
+    } cases[] = {
+        {"9C1D0E2F41", 2, {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 0}},
+        {"7E3A1B2C90", 2, {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 0}},
+        {"orig@b.example", 2, {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 0}},
+        {"2D3E4F5A6B", 2, {14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 0}},
+        {"6C7D8E9FA0", 2, {14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 0}},
+        {"<filtered@d.example>", 2, {14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 0}},
+    };
+    for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+        /* the text file's answer is the expected one */
+        pn_trace t;
+        pn_err err = PN_ERR_INIT;
+        tx.o.index = NULL;
+        if (!pn_trace_find(&tx.o, cases[c].key, &t, &err))
+            fail_msg("trace %s: %s", cases[c].key, pn_err_msg(&err));
+        assert_lines(&t, cases[c].lines);
+        assert_int_equal(t.n_hops, cases[c].n_hops);
+        char *want = trace_text_at(&t, false);
+        pn_trace_free(&t);
+        /* the JSON file, scanned and from its index; the text from its index */
+        const char *ix[3] = {NULL, jix, tix};
+        fixture *fx[3] = {&js, &js, &tx};
+        for (int m = 0; m < 3; m++) {
+            char *got = trace_in(fx[m], ix[m], cases[c].key);
+            assert_string_equal(got, want);
+            free(got);
+        }
+        free(want);
+    }
+
+    /* searches: the same rows from either file, with and without an index */
+    static const pn_logquery qs[] = {
+        {.sender = "sender@mail.example"},
+        {.rcpt = "nobody@remote.example"},
+        {.rcpt = "y@mail.example"},
+        {.client_ip = "192.0.2.2"},
+        {.client_ip = "192.0.2.0/24"},
+        {.sender = "x@d.example", .status = "sent"},
+        {.text = "notification"},
+    };
+    pn_err err = PN_ERR_INIT;
+    pn_logindex *tixh = pn_logindex_open(NULL, tix, &err), *jixh = pn_logindex_open(NULL, jix, &err);
+    assert_non_null(tixh);
+    assert_non_null(jixh);
+    for (size_t i = 0; i < sizeof(qs) / sizeof(qs[0]); i++) {
+        char *want = search_rows(&tx, NULL, &qs[i]);
+        assert_true(want[0] != '\0');
+        char *got[3] = {search_rows(&js, NULL, &qs[i]), search_rows(&js, jixh, &qs[i]),
+                        search_rows(&tx, tixh, &qs[i])};
+        for (int m = 0; m < 3; m++) {
+            assert_string_equal(got[m], want);
+            free(got[m]);
+        }
+        free(want);
+    }
+    pn_logindex_close(tixh);
+    pn_logindex_close(jixh);
+    pn_logset_free(&tx.set);
+    pn_logset_free(&js.set);
+    unlink_index(tix);
+    unlink_index(jix);
+    unlink(json_path);
+    free(tix);
+    free(jix);
+    free(json_path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -699,6 +907,7 @@ int main(void)
         cmocka_unit_test(test_session_in_gzip_tail),
         cmocka_unit_test(test_stale_index_same_answer),
         cmocka_unit_test(test_search_index_same_rows),
+        cmocka_unit_test(test_journal_json_same_as_text),
     };
     return cmocka_run_group_tests(tests, setup_dir, teardown_dir);
 }
