@@ -143,13 +143,8 @@ static int run_search(pn_cli *cli, int argc, char **argv)
     q.since_us = lo.since_us;
     q.until_us = lo.until_us;
     pn_logset ls = {0};
-    if (!pn_cli_logset(cli, &lo, &ls)) {
-        rc = PN_EXIT_FAIL;
-        goto out;
-    }
     pn_logindex *ix = NULL;
-    if (!pn_cli_logindex(cli, &lo, &ix)) {
-        pn_logset_free(&ls);
+    if (!pn_cli_logsources(cli, &lo, &ls, &ix)) {
         rc = PN_EXIT_FAIL;
         goto out;
     }

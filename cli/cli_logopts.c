@@ -144,3 +144,16 @@ bool pn_cli_logindex(pn_cli *cli, const pn_cli_logopts *o, struct pn_logindex **
     free(path);
     return true;
 }
+
+bool pn_cli_logsources(pn_cli *cli, const pn_cli_logopts *o, pn_logset *ls,
+                       struct pn_logindex **ix)
+{
+    *ix = NULL;
+    if (!pn_cli_logset(cli, o, ls))
+        return false;
+    if (!pn_cli_logindex(cli, o, ix)) {
+        pn_logset_free(ls);
+        return false;
+    }
+    return true;
+}

@@ -38,5 +38,9 @@ bool pn_cli_indexopt(const char *noun, pn_cli_logopts *o, int argc, char **argv,
  * and returns false only for a bad --index FILE. */
 struct pn_logindex;
 bool pn_cli_logindex(pn_cli *cli, const pn_cli_logopts *o, struct pn_logindex **out);
+/* Both: the files and the index to answer from (trace, log search); on
+ * false the error was printed and nothing is left open. */
+bool pn_cli_logsources(pn_cli *cli, const pn_cli_logopts *o, pn_logset *ls,
+                       struct pn_logindex **ix);
 
 #endif

@@ -270,13 +270,8 @@ static int run_trace(pn_cli *cli, int argc, char **argv)
         goto out;
     }
     pn_logset ls = {0};
-    if (!pn_cli_logset(cli, &lo, &ls)) {
-        rc = PN_EXIT_FAIL;
-        goto out;
-    }
     pn_logindex *ix = NULL;
-    if (!pn_cli_logindex(cli, &lo, &ix)) {
-        pn_logset_free(&ls);
+    if (!pn_cli_logsources(cli, &lo, &ls, &ix)) {
         rc = PN_EXIT_FAIL;
         goto out;
     }
