@@ -140,6 +140,7 @@ static void logs_enter(void *st)
     lg *s = st;
     if (!s->set_open && !s->indexing && !s->indexed)
         lg_view_start(s);
+    lg_index_start(s);
 }
 
 static int logs_tick(void *st, int64_t now_ms)

@@ -200,7 +200,12 @@ typedef struct lg {
     pn_listmodel lm;      /* the core's handle for `/` (see logs.c) */
     pn_list_source src;
     char *status_note;
+    bool ix_started;      /* the log index update of this visit was started */
 } lg;
+
+/* logs_index.c: bring the on-disk log index up to date in the background
+ * (the first time the screen is shown), so that traces answer from it. */
+void lg_index_start(lg *s);
 
 /* logs_view.c */
 void lg_view_init(lg *s);
