@@ -185,7 +185,7 @@ static int run_report(pn_cli *cli, bool overview, int argc, char **argv)
         count_statuses(&rep, &warn, &fail);
         pn_str_appendf(&out, "\n%d warning%s, %d failure%s: 'postern doctor' shows every check.\n", warn,
                        warn == 1 ? "" : "s", fail, fail == 1 ? "" : "s");
-        pn_str_append(&out, "The console (TUI) is not built yet; until it is, postern shows this overview.\n");
+        pn_str_append(&out, "On a terminal 'postern' opens the console; without one it prints this overview.\n");
     }
     pn_cli_flush(&out);
     rc = pn_doctor_worst(&rep) == PN_CHECK_FAIL ? PN_EXIT_FAIL : PN_EXIT_OK;

@@ -46,7 +46,7 @@ check "deferred count equals postqueue -j ($want)" test "$want" = "$got"
 cp "$tmp/overview.txt" "$tmp/last"
 check "no-argument overview exits 0" test $rc -eq 0
 check "overview shows Postfix running and the queue" grep -Eq '^Postfix +3\.[0-9.]+ running' "$tmp/overview.txt"
-check "overview says the console is not built yet" grep -q 'console (TUI) is not built yet' "$tmp/overview.txt"
+check "overview says where the console is" grep -q "On a terminal 'postern' opens the console" "$tmp/overview.txt"
 
 # Broken: config dir missing.
 sed "s#config_dir: .*#config_dir: $tmp/no-such-dir#" "$POSTERN_CONFIG" >"$tmp/broken.yaml"
