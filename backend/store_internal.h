@@ -1,0 +1,81 @@
+/* store_internal.h - helpers shared by the store_*.c files: transactions,
+ * statements, SQLite error mapping, name resolution, journal appends. */
+#ifndef PN_STORE_INTERNAL_H
+#define PN_STORE_INTERNAL_H
+
+#include <sqlite3.h>
+
+#include "store.h"
+#include "util/str.h"
+
+struct pn_store {
+    sqlite3 *db;
+    const pn_ctx *ctx;
+    char *actor;
+    bool in_read;
+};
+
+/* Read-only check, then BEGIN IMMEDIATE. action names the write ("add domain"). */
+bool st_begin_write(pn_store *st, const char *action, pn_err *err);
+/* COMMIT; on failure rolls back and sets err. */
+bool st_commit(pn_store *st, pn_err *err);
+void st_rollback(pn_store *st);
+/* Prepare or set err. */
+sqlite3_stmt *st_prepare(pn_store *st, const char *sql, pn_err *err);
+/* Human error for a failed SQLite call (busy → the busy message). */
+bool st_sql_error(pn_store *st, int rc, const char *what, pn_err *err);
+/* Step a statement with no result; finalizes it. */
+bool st_step_done(pn_store *st, sqlite3_stmt *s, const char *what, pn_err *err);
+/* Bind text or NULL. */
+void st_bind_text(sqlite3_stmt *s, int i, const char *v);
+char *st_col_text(sqlite3_stmt *s, int i);   /* copy, NULL for SQL NULL */
+int64_t st_now(void);
+
+/* Domain id by name: false + PN_E_NOTFOUND "<field>: domain 'x' does not exist". */
+bool st_domain_id(pn_store *st, const char *field, const char *name, int64_t *id, pn_err *err);
+/* Split "local@domain" after validating; *domain_id = 0 for "local@*" when
+ * allow_wildcard. Local part is returned in *local (heap). */
+bool st_split_address(pn_store *st, const char *field, const char *address, bool allow_wildcard,
+                      char **local, int64_t *domain_id, pn_err *err);
+/* Id of the mailbox/group named by address, or PN_E_NOTFOUND naming field. */
+bool st_mailbox_id(pn_store *st, const char *field, const char *address, int64_t *id,
+                   pn_err *err);
+bool st_group_id(pn_store *st, const char *field, const char *address, int64_t *id, pn_err *err);
+/* "alice@example.com" for a mailbox/group/address id (heap). */
+char *st_mailbox_name(pn_store *st, int64_t id);
+char *st_group_name(pn_store *st, int64_t id);
+char *st_address_name(pn_store *st, int64_t id);
+/* The one-local-part-per-domain rule: false + PN_E_CONFLICT naming the owner
+ * ("domain example.com: 'info' is already the group info@example.com").
+ * Skips the row (kind, self_id) being edited. */
+bool st_name_free(pn_store *st, int64_t domain_key, const char *local, const char *kind,
+                  int64_t self_id, pn_err *err);
+/* Optimistic check: rev 0 accepts any. entity e.g. "mailbox alice@example.com". */
+bool st_check_rev(pn_store *st, const char *table, int64_t id, int64_t rev, const char *entity,
+                  pn_err *err);
+/* Bump rev/updated of a row. */
+bool st_bump(pn_store *st, const char *table, int64_t id, pn_err *err);
+
+/* Journal: append a row (before/after may be NULL). */
+bool st_journal(pn_store *st, const char *entity, const char *action, const char *before,
+                const char *after, pn_err *err);
+/* JSON images of one row (heap, NULL if it does not exist); secrets redacted. */
+char *st_domain_json(pn_store *st, int64_t id);
+char *st_mailbox_json(pn_store *st, int64_t id);
+char *st_group_json(pn_store *st, int64_t id);
+char *st_address_json(pn_store *st, int64_t id);
+/* Validate a field that ends up in maps (no ',' ':' etc. beyond validators). */
+bool st_valid_external(const char *field, const char *value, pn_err *err);
+
+/* What refers to a mailbox / group, as a phrase appended to out
+ * ("the destination of address x@y and a member of group g@y"); returns
+ * how many references there are (store_refs.c). */
+size_t st_mailbox_referrers(pn_store *st, int64_t id, pn_str *out);
+size_t st_group_referrers(pn_store *st, int64_t id, pn_str *out);
+/* Journal a "delete (cascade)" row for each (kind, id) row of sql (?1 =
+ * id when sql has a parameter); st_orphan_addresses_sql selects the
+ * addresses left without destinations. */
+bool st_journal_cascade(pn_store *st, const char *sql, int64_t id, pn_err *err);
+extern const char *const st_orphan_addresses_sql;
+
+#endif
