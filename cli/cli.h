@@ -41,6 +41,11 @@ typedef struct pn_cli_noun {
     X(trace)            \
     X(log)              \
     X(config)           \
+    X(domain)           \
+    X(mailbox)          \
+    X(group)            \
+    X(public)           \
+    X(address)          \
     X(console)
 
 #define PN_CLI_DECLARE(n) extern const pn_cli_noun pn_cli_noun_##n;

@@ -1,0 +1,404 @@
+/* cli_mailbox.c - `postern mailbox ...`: user mailboxes in the state store
+ * (display name, password, protocols, quota, spam retention, forwards).
+ * Passwords come from stdin or a 0600 file, never the command line, and are
+ * never printed. */
+#include "cli_store.h"
+#include "util/mem.h"
+#include "util/text.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NOUN "mailbox"
+
+static void json_mailbox(pn_json *j, const pn_mailbox *m)
+{
+    pn_json_obj_begin(j);
+    pn_json_kstr(j, "address", m->address);
+    pn_json_kstr(j, "name", m->display_name);
+    pn_json_kbool(j, "imap", m->imap);
+    pn_json_kbool(j, "pop3", m->pop3);
+    pn_json_kbool(j, "smtp", m->smtp);
+    pn_json_kint(j, "quota_bytes", m->quota_bytes);
+    pn_json_kint(j, "spam_retention_days", m->spam_retention_days);
+    pn_json_key(j, "forwards");
+    pn_json_arr_begin(j);
+    for (size_t i = 0; i < m->nforwards; i++)
+        pn_json_str(j, m->forwards[i]);
+    pn_json_arr_end(j);
+    pn_json_kbool(j, "keep_copy", m->forward_keep_copy);
+    pn_cli_json_meta(j, m->rev, m->created, m->updated);
+    pn_json_obj_end(j);
+}
+
+static void quota_text(pn_str *s, int64_t q)
+{
+    if (q < 0)
+        pn_str_append(s, "default");
+    else
+        pn_text_size(s, q);
+}
+
+static void protocols_text(pn_str *s, const pn_mailbox *m)
+{
+    pn_str_appendf(s, "%s%s%s", m->imap ? "imap " : "", m->pop3 ? "pop3 " : "",
+                   m->smtp ? "smtp " : "");
+    if (!s->len)
+        pn_str_append(s, "none");
+    else
+        pn_str_rtrim(s);
+}
+
+static int mailbox_list(pn_cli *cli, int argc, char **argv)
+{
+    const char *noun = NOUN " list";
+    pn_cli_opts o;
+    int rc = PN_EXIT_OK;
+    pn_cli_store cs = {0};
+    pn_mailbox *list = NULL;
+    size_t n = 0;
+    pn_err err = PN_ERR_INIT;
+    if (!pn_cli_opts_parse(noun, " ", " --domain ", argc, argv, 2, &o, &rc) ||
+        !pn_cli_opts_words(noun, &o, 0, "no arguments", &rc))
+        goto out;
+    if (!pn_cli_store_open(cli, &cs)) {
+        rc = PN_EXIT_FAIL;
+        goto out;
+    }
+    if (!pn_store_mailbox_list(cs.st, pn_cli_opt(&o, "--domain"), &list, &n, &err)) {
+        rc = pn_cli_store_fail(noun, &err);
+        goto out;
+    }
+    pn_str s = PN_STR_INIT;
+    if (cli->json) {
+        pn_json j;
+        pn_json_init(&j, &s, false);
+        pn_json_arr_begin(&j);
+        for (size_t i = 0; i < n; i++)
+            json_mailbox(&j, &list[i]);
+        pn_json_arr_end(&j);
+        pn_str_appendc(&s, '\n');
+    } else {
+        pn_str_append(&s, "MAILBOX                        NAME                 PROTOCOLS      QUOTA    FORWARDS\n");
+        for (size_t i = 0; i < n; i++) {
+            pn_str p = PN_STR_INIT, q = PN_STR_INIT;
+            protocols_text(&p, &list[i]);
+            quota_text(&q, list[i].quota_bytes);
+            pn_cli_cell(&s, list[i].address, 30);
+            pn_cli_cell(&s, list[i].display_name && *list[i].display_name ? list[i].display_name : NULL, 20);
+            pn_cli_cell(&s, pn_str_cstr(&p), 14);
+            pn_cli_cell(&s, pn_str_cstr(&q), 8);
+            pn_str_appendf(&s, "%zu\n", list[i].nforwards);
+            pn_str_free(&p);
+            pn_str_free(&q);
+        }
+    }
+    pn_cli_flush(&s);
+out:
+    pn_mailbox_list_free(list, n);
+    pn_cli_store_close(&cs);
+    pn_cli_opts_free(&o);
+    return rc;
+}
+
+static int mailbox_show(pn_cli *cli, int argc, char **argv)
+{
+    const char *noun = NOUN " show";
+    pn_cli_opts o;
+    int rc = PN_EXIT_OK;
+    pn_cli_store cs = {0};
+    pn_mailbox m = {0};
+    pn_err err = PN_ERR_INIT;
+    if (!pn_cli_opts_parse(noun, " ", " ", argc, argv, 2, &o, &rc) ||
+        !pn_cli_opts_words(noun, &o, 1, "a mailbox address", &rc))
+        goto out;
+    if (!pn_cli_store_open(cli, &cs)) {
+        rc = PN_EXIT_FAIL;
+        goto out;
+    }
+    if (!pn_store_mailbox_get(cs.st, o.words.v[0], &m, &err)) {
+        rc = pn_cli_store_fail(noun, &err);
+        goto out;
+    }
+    pn_str s = PN_STR_INIT;
+    if (cli->json) {
+        pn_json j;
+        pn_json_init(&j, &s, false);
+        json_mailbox(&j, &m);
+        pn_str_appendc(&s, '\n');
+    } else {
+        pn_str p = PN_STR_INIT, q = PN_STR_INIT;
+        protocols_text(&p, &m);
+        quota_text(&q, m.quota_bytes);
+        pn_str_append(&s, "mailbox:        "); pn_cli_cell(&s, m.address, 0); pn_str_appendc(&s, '\n');
+        pn_str_append(&s, "name:           "); pn_cli_cell(&s, m.display_name, 0); pn_str_appendc(&s, '\n');
+        pn_str_append(&s, "protocols:      "); pn_cli_cell(&s, pn_str_cstr(&p), 0); pn_str_appendc(&s, '\n');
+        pn_str_append(&s, "quota:          "); pn_cli_cell(&s, pn_str_cstr(&q), 0); pn_str_appendc(&s, '\n');
+        if (m.spam_retention_days < 0)
+            pn_str_append(&s, "spam retention: default\n");
+        else
+            pn_str_appendf(&s, "spam retention: %d days\n", m.spam_retention_days);
+        for (size_t i = 0; i < m.nforwards; i++) {
+            pn_str_append(&s, "forward:        ");
+            pn_cli_cell(&s, m.forwards[i], 0);
+            pn_str_appendc(&s, '\n');
+        }
+        if (m.nforwards)
+            pn_str_appendf(&s, "keep a copy:    %s\n", m.forward_keep_copy ? "yes" : "no");
+        pn_str_appendf(&s, "revision:       %lld\n", (long long)m.rev);
+        pn_str_free(&p);
+        pn_str_free(&q);
+    }
+    pn_cli_flush(&s);
+out:
+    pn_mailbox_clear(&m);
+    pn_cli_store_close(&cs);
+    pn_cli_opts_free(&o);
+    return rc;
+}
+
+/* "2G", "500M", "1048576", "default" (-1). Binary units. */
+static bool parse_quota(const char *noun, const char *v, int64_t *out, int *rc)
+{
+    if (!strcmp(v, "default")) {
+        *out = -1;
+        return true;
+    }
+    char *end;
+    errno = 0;
+    long long n = strtoll(v, &end, 10);
+    int shift = 0;
+    if (*end) {
+        const char *units = "KMGT";
+        const char *u = strchr(units, toupper((unsigned char)*end));
+        if (u && *u) {
+            shift = 10 * (int)(u - units + 1);
+            end++;
+            if (*end == 'B' || *end == 'b')
+                end++;
+        }
+    }
+    if (errno || end == v || *end || n < 0 || (shift && n > (INT64_MAX >> shift))) {
+        *rc = pn_cli_usage(noun, "--quota needs a size like 500M, 2G or 'default', not '%s'", v);
+        return false;
+    }
+    *out = (int64_t)n << shift;
+    return true;
+}
+
+static bool parse_days(const char *noun, const char *v, int *out, int *rc)
+{
+    if (!strcmp(v, "default")) {
+        *out = -1;
+        return true;
+    }
+    char *end;
+    errno = 0;
+    long n = strtol(v, &end, 10);
+    if (errno || end == v || *end || n < 0 || n > 36500) {
+        *rc = pn_cli_usage(noun, "--spam-retention needs a number of days (0-36500) or 'default', not '%s'", v);
+        return false;
+    }
+    *out = (int)n;
+    return true;
+}
+
+static void set_forwards(pn_mailbox *m, const pn_argv *list)
+{
+    for (size_t i = 0; i < m->nforwards; i++)
+        free(m->forwards[i]);
+    free(m->forwards);
+    m->forwards = list->n ? pn_calloc(list->n, sizeof(char *)) : NULL;
+    m->nforwards = list->n;
+    for (size_t i = 0; i < list->n; i++)
+        m->forwards[i] = pn_strdup(list->v[i]);
+}
+
+static bool apply_opts(const char *noun, const pn_cli_opts *o, pn_mailbox *m, int *rc)
+{
+    const char *v;
+    if ((v = pn_cli_opt(o, "--name"))) {
+        free(m->display_name);
+        m->display_name = pn_strdup(v);
+    }
+    if (pn_cli_opt_has(o, "--imap")) m->imap = true;
+    if (pn_cli_opt_has(o, "--no-imap")) m->imap = false;
+    if (pn_cli_opt_has(o, "--pop3")) m->pop3 = true;
+    if (pn_cli_opt_has(o, "--no-pop3")) m->pop3 = false;
+    if (pn_cli_opt_has(o, "--smtp")) m->smtp = true;
+    if (pn_cli_opt_has(o, "--no-smtp")) m->smtp = false;
+    if ((v = pn_cli_opt(o, "--quota")) && !parse_quota(noun, v, &m->quota_bytes, rc))
+        return false;
+    if ((v = pn_cli_opt(o, "--spam-retention")) && !parse_days(noun, v, &m->spam_retention_days, rc))
+        return false;
+    pn_argv fw = {0};
+    pn_cli_opt_all(o, "--forward", &fw);
+    if (fw.n && pn_cli_opt_has(o, "--no-forwards")) {
+        pn_argv_free(&fw);
+        *rc = pn_cli_usage(noun, "--forward and --no-forwards exclude each other");
+        return false;
+    }
+    if (fw.n || pn_cli_opt_has(o, "--no-forwards"))
+        set_forwards(m, &fw);
+    pn_argv_free(&fw);
+    if (pn_cli_opt_has(o, "--keep-copy")) m->forward_keep_copy = true;
+    if (pn_cli_opt_has(o, "--no-keep-copy")) m->forward_keep_copy = false;
+    return true;
+}
+
+static int mailbox_change(pn_cli *cli, int argc, char **argv, bool add)
+{
+    const char *noun = add ? NOUN " add" : NOUN " edit";
+    pn_cli_opts o;
+    int rc = PN_EXIT_OK;
+    pn_cli_store cs = {0};
+    pn_mailbox m = {0};
+    pn_err err = PN_ERR_INIT;
+    int64_t rev = 0;
+    char *password = NULL;
+    if (!pn_cli_opts_parse(noun,
+                           add ? " --password-stdin --imap --no-imap --pop3 --no-pop3 --smtp --no-smtp --keep-copy "
+                               : " --password-stdin --imap --no-imap --pop3 --no-pop3 --smtp --no-smtp --keep-copy"
+                                 " --no-keep-copy --no-forwards ",
+                           add ? " --name --password-file --quota --spam-retention --forward "
+                               : " --name --password-file --quota --spam-retention --forward --rev ",
+                           argc, argv, 2, &o, &rc) ||
+        !pn_cli_opts_words(noun, &o, 1, "a mailbox address", &rc) ||
+        !pn_cli_opt_rev(noun, &o, &rev, &rc))
+        goto out;
+    const char *address = o.words.v[0];
+    if (add && !pn_cli_opt_has(&o, "--password-stdin") && !pn_cli_opt_has(&o, "--password-file")) {
+        rc = pn_cli_usage(noun, "give the password with --password-stdin or --password-file FILE");
+        goto out;
+    }
+    if (add) {
+        m.address = pn_strdup(address);
+        m.display_name = pn_strdup("");
+        m.imap = m.smtp = true;
+        m.quota_bytes = -1;
+        m.spam_retention_days = -1;
+    }
+    if (!apply_opts(noun, &o, &m, &rc) || !pn_cli_read_password(noun, &o, &password, &rc))
+        goto out;
+    if (!pn_cli_store_open(cli, &cs)) {
+        rc = PN_EXIT_FAIL;
+        goto out;
+    }
+    bool ok;
+    if (add) {
+        ok = pn_store_mailbox_add(cs.st, &m, password, NULL, &err);
+    } else {
+        pn_mailbox_clear(&m);
+        ok = pn_store_mailbox_get(cs.st, address, &m, &err) && apply_opts(noun, &o, &m, &rc);
+        if (ok && rev)
+            m.rev = rev;
+        if (ok)
+            ok = pn_store_mailbox_edit(cs.st, &m, &err);
+        if (ok && password)
+            ok = pn_store_mailbox_set_password(cs.st, address, 0, password, &err);
+        if (!ok && rc != PN_EXIT_OK)
+            goto out;
+    }
+    if (!ok) {
+        rc = pn_cli_store_fail(noun, &err);
+        goto out;
+    }
+    pn_mailbox_clear(&m);
+    int64_t now_rev = pn_store_mailbox_get(cs.st, address, &m, &err) ? m.rev : 0;
+    pn_err_clear(&err);
+    rc = pn_cli_store_done(cli, NOUN, address, add ? "added" : "changed", now_rev);
+out:
+    pn_cli_password_free(password);
+    pn_mailbox_clear(&m);
+    pn_cli_store_close(&cs);
+    pn_cli_opts_free(&o);
+    return rc;
+}
+
+static int mailbox_add(pn_cli *cli, int argc, char **argv) { return mailbox_change(cli, argc, argv, true); }
+static int mailbox_edit(pn_cli *cli, int argc, char **argv) { return mailbox_change(cli, argc, argv, false); }
+
+static int mailbox_delete(pn_cli *cli, int argc, char **argv)
+{
+    const char *noun = NOUN " delete";
+    pn_cli_opts o;
+    int rc = PN_EXIT_OK;
+    pn_cli_store cs = {0};
+    pn_err err = PN_ERR_INIT;
+    int64_t rev = 0;
+    if (!pn_cli_opts_parse(noun, " --cascade --yes ", " --rev ", argc, argv, 2, &o, &rc) ||
+        !pn_cli_opts_words(noun, &o, 1, "a mailbox address", &rc) ||
+        !pn_cli_opt_rev(noun, &o, &rev, &rc))
+        goto out;
+    bool cascade = pn_cli_opt_has(&o, "--cascade");
+    if (!pn_cli_store_confirm(noun, &o, o.words.v[0],
+                              cascade ? "It is also removed from groups, address destinations, "
+                                        "public mailbox owners and catch-alls; its stored mail stays on disk."
+                                      : "Refused while groups, addresses, public mailboxes or "
+                                        "catch-alls name it.",
+                              &rc))
+        goto out;
+    if (!pn_cli_store_open(cli, &cs)) {
+        rc = PN_EXIT_FAIL;
+        goto out;
+    }
+    if (!pn_store_mailbox_delete(cs.st, o.words.v[0], rev, cascade, &err)) {
+        rc = pn_cli_store_fail(noun, &err);
+        goto out;
+    }
+    rc = pn_cli_store_done(cli, NOUN, o.words.v[0], "deleted", 0);
+out:
+    pn_cli_store_close(&cs);
+    pn_cli_opts_free(&o);
+    return rc;
+}
+
+static const pn_cli_store_verbs verbs = {NOUN, mailbox_list, mailbox_show, mailbox_add,
+                                         mailbox_edit, mailbox_delete};
+
+static int mailbox_run(pn_cli *cli, int argc, char **argv)
+{
+    return pn_cli_store_dispatch(&verbs, cli, argc, argv);
+}
+
+const pn_cli_noun pn_cli_noun_mailbox = {
+    .name = "mailbox",
+    .summary = "list, show, add, edit and delete user mailboxes",
+    .usage =
+        "usage: postern mailbox list [--domain DOMAIN]\n"
+        "       postern mailbox show ADDRESS\n"
+        "       postern mailbox add ADDRESS (--password-stdin | --password-file FILE)\n"
+        "                    [--name NAME] [--quota SIZE|default] [--spam-retention DAYS|default]\n"
+        "                    [--no-imap] [--pop3] [--no-smtp]\n"
+        "                    [--forward ADDR ... [--keep-copy]]\n"
+        "       postern mailbox edit ADDRESS [--password-stdin | --password-file FILE]\n"
+        "                    [--name NAME] [--quota SIZE|default] [--spam-retention DAYS|default]\n"
+        "                    [--imap|--no-imap] [--pop3|--no-pop3] [--smtp|--no-smtp]\n"
+        "                    [--forward ADDR ... | --no-forwards] [--keep-copy|--no-keep-copy]\n"
+        "                    [--rev N]\n"
+        "       postern mailbox delete ADDRESS [--cascade] [--yes] [--rev N]\n"
+        "\n"
+        "User mailboxes. The password is read from stdin (one line) or from a file\n"
+        "that only its owner can read (mode 0600); it is never taken from the command\n"
+        "line, never printed and stored only as a crypt(3) hash. New mailboxes have\n"
+        "IMAP and SMTP on, POP3 off, the default quota and spam retention.\n"
+        "SIZE takes K, M, G or T (binary units). --forward (repeatable) sends a copy\n"
+        "to external addresses; --keep-copy also keeps one in the mailbox. In edit,\n"
+        "--forward replaces the whole list and only what is given changes; --rev N\n"
+        "refuses the change unless the mailbox is still at revision N.\n"
+        "delete is refused while groups, addresses, public mailboxes or catch-alls\n"
+        "name the mailbox, unless --cascade removes those references. It asks on a\n"
+        "terminal; otherwise give --yes.\n"
+        "\n"
+        "Changes are recorded in the state DB (with a journal entry) and go out to\n"
+        "Postfix and Dovecot with 'postern apply'.\n"
+        "\n"
+        "--json: list prints an array, show one object:\n"
+        "  {\"address\", \"name\", \"imap\", \"pop3\", \"smtp\", \"quota_bytes\" (-1 = default),\n"
+        "   \"spam_retention_days\" (-1 = default), \"forwards\": [...], \"keep_copy\",\n"
+        "   \"rev\", \"created\", \"updated\"}; no password or hash is ever included.\n"
+        "  add/edit/delete print {\"ok\": true, \"entity\", \"name\", \"action\", \"rev\"}.\n",
+    .run = mailbox_run,
+};
