@@ -336,3 +336,99 @@ bool st_valid_external(const char *field, const char *value, pn_err *err)
         return pn_err_set(err, PN_E_INVALID, "%s: is empty: an email address is required", field);
     return pn_valid_email(field, value, err);
 }
+
+bool st_read_one(pn_store *st, const char *sql, int64_t id, st_read_row_fn read, void *out,
+                 const char *what, pn_err *err)
+{
+    sqlite3_stmt *s = st_prepare(st, sql, err);
+    if (!s)
+        return false;
+    sqlite3_bind_int64(s, 1, id);
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW)
+        read(st, s, out);
+    sqlite3_finalize(s);
+    if (rc != SQLITE_ROW)
+        return st_sql_error(st, rc, what, err);
+    return true;
+}
+
+bool st_read_rows(pn_store *st, sqlite3_stmt *s, size_t size, st_read_row_fn read,
+                  st_clear_row_fn clear, void **out, size_t *count, const char *what,
+                  pn_err *err)
+{
+    *out = NULL;
+    *count = 0;
+    if (!s)
+        return false;
+    char *list = NULL;
+    size_t n = 0;
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        list = pn_realloc(list, (n + 1) * size);
+        memset(list + n * size, 0, size);
+        read(st, s, list + n++ * size);
+    }
+    sqlite3_finalize(s);
+    if (rc != SQLITE_DONE) {
+        for (size_t i = 0; i < n; i++)
+            clear(list + i * size);
+        free(list);
+        return st_sql_error(st, rc, what, err);
+    }
+    *out = list;
+    *count = n;
+    return true;
+}
+
+bool st_delete_steps(pn_store *st, const char *const *sqls, size_t n, size_t first,
+                     size_t orphans_after, int64_t id, const char *what, pn_err *err)
+{
+    for (size_t i = first; i < n; i++) {
+        sqlite3_stmt *s = st_prepare(st, sqls[i], err);
+        if (!s)
+            return false;
+        if (sqlite3_bind_parameter_count(s))
+            sqlite3_bind_int64(s, 1, id);
+        if (!st_step_done(st, s, what, err))
+            return false;
+        if (i == orphans_after && !st_journal_cascade(st, st_orphan_addresses_sql, 0, err))
+            return false;
+    }
+    return true;
+}
+
+bool st_delete_check(pn_store *st, const char *table, const char *entity, const char *address,
+                     int64_t rev, bool cascade, st_id_fn id_of, st_referrers_fn referrers,
+                     int64_t *id, size_t *nrefs, pn_err *err)
+{
+    *nrefs = 0;
+    if (!id_of(st, "address", address, id, err) || !st_check_rev(st, table, *id, rev, entity, err))
+        return false;
+    pn_str refs = PN_STR_INIT;
+    *nrefs = referrers(st, *id, &refs);
+    bool ok = !*nrefs || cascade;
+    if (!ok)
+        pn_err_set(err, PN_E_CONFLICT, "%s is %s: remove those first or delete with cascade",
+                   entity, pn_str_cstr(&refs));
+    pn_str_free(&refs);
+    return ok;
+}
+
+bool st_finish_change(pn_store *st, const char *entity, const char *action, const char *before,
+                      int64_t id, st_json_fn json_of, pn_err *err)
+{
+    char *after = json_of(st, id);
+    bool ok = st_journal(st, entity, action, before, after, err) && st_commit(st, err);
+    free(after);
+    return ok;
+}
+
+bool st_finish_add(pn_store *st, const char *kind, const char *name, int64_t id,
+                   st_json_fn json_of, pn_err *err)
+{
+    char *entity = pn_sprintf("%s %s", kind, name);
+    bool ok = st_finish_change(st, entity, "add", NULL, id, json_of, err);
+    free(entity);
+    return ok;
+}

@@ -133,7 +133,7 @@ static bool write_dests(pn_store *st, int64_t id, const pn_address *in, pn_err *
 
 bool pn_store_address_add(pn_store *st, const pn_address *in, int64_t *id_out, pn_err *err)
 {
-    char *lp = NULL, *entity = NULL, *after = NULL;
+    char *lp = NULL;
     int64_t dom, id;
     if (!st_begin_write(st, "add address", err))
         return false;
@@ -156,27 +156,21 @@ bool pn_store_address_add(pn_store *st, const pn_address *in, int64_t *id_out, p
     id = sqlite3_last_insert_rowid(st->db);
     if (!write_dests(st, id, in, err))
         goto fail;
-    entity = pn_sprintf("address %s", in->address);
-    after = st_address_json(st, id);
-    if (!st_journal(st, entity, "add", NULL, after, err) || !st_commit(st, err))
+    if (!st_finish_add(st, "address", in->address, id, st_address_json, err))
         goto fail;
     if (id_out)
         *id_out = id;
     free(lp);
-    free(entity);
-    free(after);
     return true;
 fail:
     st_rollback(st);
     free(lp);
-    free(entity);
-    free(after);
     return false;
 }
 
 bool pn_store_address_edit(pn_store *st, const pn_address *in, pn_err *err)
 {
-    char *entity = NULL, *before = NULL, *after = NULL;
+    char *entity = NULL, *before = NULL;
     int64_t id;
     if (!st_begin_write(st, "edit address", err))
         return false;
@@ -194,18 +188,15 @@ bool pn_store_address_edit(pn_store *st, const pn_address *in, pn_err *err)
     sqlite3_bind_int64(s, 3, st_now());
     if (!st_step_done(st, s, "edit address", err) || !write_dests(st, id, in, err))
         goto fail;
-    after = st_address_json(st, id);
-    if (!st_journal(st, entity, "edit", before, after, err) || !st_commit(st, err))
+    if (!st_finish_change(st, entity, "edit", before, id, st_address_json, err))
         goto fail;
     free(entity);
     free(before);
-    free(after);
     return true;
 fail:
     st_rollback(st);
     free(entity);
     free(before);
-    free(after);
     return false;
 }
 
@@ -241,8 +232,14 @@ fail:
     "SELECT a.id, a.localpart || '@' || COALESCE(d.name, '*'), a.internal, a.rev,"         \
     " a.created, a.updated FROM addresses a LEFT JOIN domains d ON d.id = a.domain_id "
 
-static void read_row(pn_store *st, sqlite3_stmt *s, pn_address *a)
+static void clear_row(void *row)
 {
+    pn_address_clear(row);
+}
+
+static void read_row(pn_store *st, sqlite3_stmt *s, void *row)
+{
+    pn_address *a = row;
     memset(a, 0, sizeof(*a));
     a->id = sqlite3_column_int64(s, 0);
     a->address = st_col_text(s, 1);
@@ -281,42 +278,15 @@ bool pn_store_address_get(pn_store *st, const char *address, pn_address *out, pn
 {
     memset(out, 0, sizeof(*out));
     int64_t id;
-    if (!address_id(st, address, &id, err))
-        return false;
-    sqlite3_stmt *s = st_prepare(st, ADDRESS_COLS "WHERE a.id = ?1", err);
-    if (!s)
-        return false;
-    sqlite3_bind_int64(s, 1, id);
-    int rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW)
-        read_row(st, s, out);
-    sqlite3_finalize(s);
-    if (rc != SQLITE_ROW)
-        return st_sql_error(st, rc, "get address", err);
-    return true;
+    return address_id(st, address, &id, err) &&
+           st_read_one(st, ADDRESS_COLS "WHERE a.id = ?1", id, read_row, out, "get address", err);
 }
 
 bool pn_store_address_list(pn_store *st, pn_address **out, size_t *count, pn_err *err)
 {
-    *out = NULL;
-    *count = 0;
-    sqlite3_stmt *s = st_prepare(st, ADDRESS_COLS "ORDER BY COALESCE(d.name, '*'), a.localpart",
-                                 err);
-    if (!s)
-        return false;
-    size_t n = 0;
-    pn_address *list = NULL;
-    int rc;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        list = pn_realloc(list, (n + 1) * sizeof(*list));
-        read_row(st, s, &list[n++]);
-    }
-    sqlite3_finalize(s);
-    if (rc != SQLITE_DONE) {
-        pn_address_list_free(list, n);
-        return st_sql_error(st, rc, "list addresses", err);
-    }
+    void *list;
+    bool ok = st_read_rows(st, st_prepare(st, ADDRESS_COLS "ORDER BY COALESCE(d.name, '*'), a.localpart", err), sizeof(**out), read_row, clear_row,
+                           &list, count, "list addresses", err);
     *out = list;
-    *count = n;
-    return true;
+    return ok;
 }

@@ -114,7 +114,7 @@ bool pn_store_domain_edit(pn_store *st, const pn_domain *in, pn_err *err)
 {
     if (!st_begin_write(st, "edit domain", err))
         return false;
-    char *entity = NULL, *before = NULL, *after = NULL;
+    char *entity = NULL, *before = NULL;
     char *name = NULL;
     {
         sqlite3_stmt *q = st_prepare(st, "SELECT name FROM domains WHERE id = ?1", err);
@@ -145,20 +145,17 @@ bool pn_store_domain_edit(pn_store *st, const pn_domain *in, pn_err *err)
     bind_fields(s, in, catchall_id);
     if (!st_step_done(st, s, "edit domain", err))
         goto fail;
-    after = st_domain_json(st, in->id);
-    if (!st_journal(st, entity, "edit", before, after, err) || !st_commit(st, err))
+    if (!st_finish_change(st, entity, "edit", before, in->id, st_domain_json, err))
         goto fail;
     free(name);
     free(entity);
     free(before);
-    free(after);
     return true;
 fail:
     st_rollback(st);
     free(name);
     free(entity);
     free(before);
-    free(after);
     return false;
 }
 
@@ -242,17 +239,9 @@ bool pn_store_domain_delete(pn_store *st, const char *name, int64_t rev, bool ca
                                     " UNION ALL SELECT 'mailbox', id FROM mailboxes"
                                     " WHERE domain_id = ?1", id, err))
             goto fail;
-        for (size_t i = 0; i < sizeof(sqls) / sizeof(sqls[0]); i++) {
-            sqlite3_stmt *s = st_prepare(st, sqls[i], err);
-            if (!s)
-                goto fail;
-            if (sqlite3_bind_parameter_count(s))
-                sqlite3_bind_int64(s, 1, id);
-            if (!st_step_done(st, s, "delete domain", err))
-                goto fail;
-            if (i == 2 && !st_journal_cascade(st, st_orphan_addresses_sql, 0, err))
-                goto fail;
-        }
+        if (!st_delete_steps(st, sqls, sizeof(sqls) / sizeof(sqls[0]), 0, 2, id, "delete domain",
+                             err))
+            goto fail;
     }
     sqlite3_stmt *s = st_prepare(st, "DELETE FROM domains WHERE id = ?1", err);
     if (!s)
@@ -281,8 +270,15 @@ fail:
     "   ON md.id = m.domain_id WHERE m.id = d.catchall_mailbox_id),"                       \
     " d.rev, d.created, d.updated FROM domains d "
 
-static void read_row(sqlite3_stmt *s, pn_domain *d)
+static void clear_row(void *row)
 {
+    pn_domain_clear(row);
+}
+
+static void read_row(pn_store *st, sqlite3_stmt *s, void *row)
+{
+    (void)st;
+    pn_domain *d = row;
     d->id = sqlite3_column_int64(s, 0);
     d->name = st_col_text(s, 1);
     d->relay = strcmp((const char *)sqlite3_column_text(s, 2), "relay") == 0;
@@ -306,7 +302,7 @@ bool pn_store_domain_get(pn_store *st, const char *name, pn_domain *out, pn_err 
     st_bind_text(s, 1, name);
     int rc = sqlite3_step(s);
     if (rc == SQLITE_ROW)
-        read_row(s, out);
+        read_row(st, s, out);
     sqlite3_finalize(s);
     if (rc == SQLITE_ROW)
         return true;
@@ -317,27 +313,9 @@ bool pn_store_domain_get(pn_store *st, const char *name, pn_domain *out, pn_err 
 
 bool pn_store_domain_list(pn_store *st, pn_domain **out, size_t *count, pn_err *err)
 {
-    *out = NULL;
-    *count = 0;
-    sqlite3_stmt *s = st_prepare(st, DOMAIN_COLS "ORDER BY d.name", err);
-    if (!s)
-        return false;
-    size_t n = 0, cap = 0;
-    pn_domain *list = NULL;
-    int rc;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        if (n == cap) {
-            cap = cap ? cap * 2 : 16;
-            list = pn_realloc(list, cap * sizeof(*list));
-        }
-        read_row(s, &list[n++]);
-    }
-    sqlite3_finalize(s);
-    if (rc != SQLITE_DONE) {
-        pn_domain_list_free(list, n);
-        return st_sql_error(st, rc, "list domains", err);
-    }
+    void *list;
+    bool ok = st_read_rows(st, st_prepare(st, DOMAIN_COLS "ORDER BY d.name", err), sizeof(**out),
+                           read_row, clear_row, &list, count, "list domains", err);
     *out = list;
-    *count = n;
-    return true;
+    return ok;
 }

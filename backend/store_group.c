@@ -51,7 +51,7 @@ static bool write_members(pn_store *st, int64_t id, const pn_group *in, pn_err *
 
 bool pn_store_group_add(pn_store *st, const pn_group *in, int64_t *id_out, pn_err *err)
 {
-    char *lp = NULL, *entity = NULL, *after = NULL;
+    char *lp = NULL;
     int64_t dom, id;
     if (!st_begin_write(st, "add group", err))
         return false;
@@ -71,27 +71,21 @@ bool pn_store_group_add(pn_store *st, const pn_group *in, int64_t *id_out, pn_er
     id = sqlite3_last_insert_rowid(st->db);
     if (!write_members(st, id, in, err))
         goto fail;
-    entity = pn_sprintf("group %s", in->address);
-    after = st_group_json(st, id);
-    if (!st_journal(st, entity, "add", NULL, after, err) || !st_commit(st, err))
+    if (!st_finish_add(st, "group", in->address, id, st_group_json, err))
         goto fail;
     if (id_out)
         *id_out = id;
     free(lp);
-    free(entity);
-    free(after);
     return true;
 fail:
     st_rollback(st);
     free(lp);
-    free(entity);
-    free(after);
     return false;
 }
 
 bool pn_store_group_edit(pn_store *st, const pn_group *in, pn_err *err)
 {
-    char *entity = NULL, *before = NULL, *after = NULL;
+    char *entity = NULL, *before = NULL;
     int64_t id;
     if (!st_begin_write(st, "edit group", err))
         return false;
@@ -109,18 +103,15 @@ bool pn_store_group_edit(pn_store *st, const pn_group *in, pn_err *err)
     sqlite3_bind_int64(s, 3, st_now());
     if (!st_step_done(st, s, "edit group", err) || !write_members(st, id, in, err))
         goto fail;
-    after = st_group_json(st, id);
-    if (!st_journal(st, entity, "edit", before, after, err) || !st_commit(st, err))
+    if (!st_finish_change(st, entity, "edit", before, id, st_group_json, err))
         goto fail;
     free(entity);
     free(before);
-    free(after);
     return true;
 fail:
     st_rollback(st);
     free(entity);
     free(before);
-    free(after);
     return false;
 }
 
@@ -128,20 +119,14 @@ bool pn_store_group_delete(pn_store *st, const char *address, int64_t rev, bool 
                            pn_err *err)
 {
     char *entity = NULL, *before = NULL;
-    pn_str refs = PN_STR_INIT;
     int64_t id;
+    size_t n;
     if (!st_begin_write(st, "delete group", err))
         return false;
     entity = pn_sprintf("group %s", address ? address : "");
-    if (!st_group_id(st, "address", address, &id, err) ||
-        !st_check_rev(st, "groups", id, rev, entity, err))
+    if (!st_delete_check(st, "groups", entity, address, rev, cascade, st_group_id,
+                         st_group_referrers, &id, &n, err))
         goto fail;
-    size_t n = st_group_referrers(st, id, &refs);
-    if (n && !cascade) {
-        pn_err_set(err, PN_E_CONFLICT, "%s is %s: remove those first or delete with cascade",
-                   entity, pn_str_cstr(&refs));
-        goto fail;
-    }
     before = st_group_json(st, id);
     static const char *const sqls[] = {
         "DELETE FROM address_destinations WHERE group_id = ?1",
@@ -149,29 +134,18 @@ bool pn_store_group_delete(pn_store *st, const char *address, int64_t rev, bool 
         "DELETE FROM public_owners WHERE group_id = ?1",
         "DELETE FROM groups WHERE id = ?1",
     };
-    for (size_t i = 0; i < sizeof(sqls) / sizeof(sqls[0]); i++) {
-        sqlite3_stmt *s = st_prepare(st, sqls[i], err);
-        if (!s)
-            goto fail;
-        if (sqlite3_bind_parameter_count(s))
-            sqlite3_bind_int64(s, 1, id);
-        if (!st_step_done(st, s, "delete group", err))
-            goto fail;
-        if (i == 0 && !st_journal_cascade(st, st_orphan_addresses_sql, 0, err))
-            goto fail;
-    }
+    if (!st_delete_steps(st, sqls, sizeof(sqls) / sizeof(sqls[0]), 0, 0, id, "delete group", err))
+        goto fail;
     if (!st_journal(st, entity, n ? "delete (cascade)" : "delete", before, NULL, err) ||
         !st_commit(st, err))
         goto fail;
     free(entity);
     free(before);
-    pn_str_free(&refs);
     return true;
 fail:
     st_rollback(st);
     free(entity);
     free(before);
-    pn_str_free(&refs);
     return false;
 }
 
@@ -179,8 +153,14 @@ fail:
     "SELECT g.id, g.localpart || '@' || d.name, g.enabled, g.rev, g.created, g.updated"    \
     " FROM groups g JOIN domains d ON d.id = g.domain_id "
 
-static void read_row(pn_store *st, sqlite3_stmt *s, pn_group *g)
+static void clear_row(void *row)
 {
+    pn_group_clear(row);
+}
+
+static void read_row(pn_store *st, sqlite3_stmt *s, void *row)
+{
+    pn_group *g = row;
     memset(g, 0, sizeof(*g));
     g->id = sqlite3_column_int64(s, 0);
     g->address = st_col_text(s, 1);
@@ -206,41 +186,15 @@ bool pn_store_group_get(pn_store *st, const char *address, pn_group *out, pn_err
 {
     memset(out, 0, sizeof(*out));
     int64_t id;
-    if (!st_group_id(st, "address", address, &id, err))
-        return false;
-    sqlite3_stmt *s = st_prepare(st, GROUP_COLS "WHERE g.id = ?1", err);
-    if (!s)
-        return false;
-    sqlite3_bind_int64(s, 1, id);
-    int rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW)
-        read_row(st, s, out);
-    sqlite3_finalize(s);
-    if (rc != SQLITE_ROW)
-        return st_sql_error(st, rc, "get group", err);
-    return true;
+    return st_group_id(st, "address", address, &id, err) &&
+           st_read_one(st, GROUP_COLS "WHERE g.id = ?1", id, read_row, out, "get group", err);
 }
 
 bool pn_store_group_list(pn_store *st, pn_group **out, size_t *count, pn_err *err)
 {
-    *out = NULL;
-    *count = 0;
-    sqlite3_stmt *s = st_prepare(st, GROUP_COLS "ORDER BY d.name, g.localpart", err);
-    if (!s)
-        return false;
-    size_t n = 0;
-    pn_group *list = NULL;
-    int rc;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        list = pn_realloc(list, (n + 1) * sizeof(*list));
-        read_row(st, s, &list[n++]);
-    }
-    sqlite3_finalize(s);
-    if (rc != SQLITE_DONE) {
-        pn_group_list_free(list, n);
-        return st_sql_error(st, rc, "list groups", err);
-    }
+    void *list;
+    bool ok = st_read_rows(st, st_prepare(st, GROUP_COLS "ORDER BY d.name, g.localpart", err), sizeof(**out), read_row, clear_row,
+                           &list, count, "list groups", err);
     *out = list;
-    *count = n;
-    return true;
+    return ok;
 }

@@ -78,4 +78,41 @@ size_t st_group_referrers(pn_store *st, int64_t id, pn_str *out);
 bool st_journal_cascade(pn_store *st, const char *sql, int64_t id, pn_err *err);
 extern const char *const st_orphan_addresses_sql;
 
+/* Reads one row into out: the statement sql is bound to ?1 = id. false with
+ * err set (what names the read) when there is no such row or SQLite fails. */
+typedef void (*st_read_row_fn)(pn_store *st, sqlite3_stmt *s, void *row);
+bool st_read_one(pn_store *st, const char *sql, int64_t id, st_read_row_fn read, void *out,
+                 const char *what, pn_err *err);
+/* Reads every row of s (prepared and bound; NULL when preparing failed, err
+ * already set) into a new array of zeroed size-byte rows. On failure the rows
+ * read so far are cleared and freed, and *out is NULL. */
+typedef void (*st_clear_row_fn)(void *row);
+bool st_read_rows(pn_store *st, sqlite3_stmt *s, size_t size, st_read_row_fn read,
+                  st_clear_row_fn clear, void **out, size_t *count, const char *what,
+                  pn_err *err);
+/* The statements sqls[first..n) of a delete, each bound to ?1 = id when it
+ * has a parameter; after statement orphans_after the addresses left without
+ * destinations are journalled (st_orphan_addresses_sql). */
+bool st_delete_steps(pn_store *st, const char *const *sqls, size_t n, size_t first,
+                     size_t orphans_after, int64_t id, const char *what, pn_err *err);
+
+/* The checks before deleting the mailbox or group `address`: its id, the
+ * revision (rev 0 accepts any) and, unless cascade, that nothing refers to
+ * it (PN_E_CONFLICT naming the referrers). *nrefs is how many refer to it. */
+typedef bool (*st_id_fn)(pn_store *st, const char *field, const char *address, int64_t *id,
+                         pn_err *err);
+typedef size_t (*st_referrers_fn)(pn_store *st, int64_t id, pn_str *out);
+bool st_delete_check(pn_store *st, const char *table, const char *entity, const char *address,
+                     int64_t rev, bool cascade, st_id_fn id_of, st_referrers_fn referrers,
+                     int64_t *id, size_t *nrefs, pn_err *err);
+
+/* The end of an add or edit: journals the row's JSON image now (json_of)
+ * as `action` of entity, after `before` (NULL for an add), and commits. */
+typedef char *(*st_json_fn)(pn_store *st, int64_t id);
+bool st_finish_change(pn_store *st, const char *entity, const char *action, const char *before,
+                      int64_t id, st_json_fn json_of, pn_err *err);
+/* st_finish_change for an add: entity is "<kind> <name>". */
+bool st_finish_add(pn_store *st, const char *kind, const char *name, int64_t id,
+                   st_json_fn json_of, pn_err *err);
+
 #endif

@@ -85,7 +85,7 @@ bool pn_store_mailbox_add(pn_store *st, const pn_mailbox *in, const char *passwo
     char *hash = pn_store_hash_password(password, err);
     if (!hash)
         return false;
-    char *lp = NULL, *entity = NULL, *after = NULL;
+    char *lp = NULL;
     if (!st_begin_write(st, "add mailbox", err)) {
         free(hash);
         return false;
@@ -117,23 +117,17 @@ bool pn_store_mailbox_add(pn_store *st, const pn_mailbox *in, const char *passwo
     id = sqlite3_last_insert_rowid(st->db);
     if (!write_forwards(st, id, in, err))
         goto fail;
-    entity = pn_sprintf("mailbox %s", in->address);
-    after = st_mailbox_json(st, id);
-    if (!st_journal(st, entity, "add", NULL, after, err) || !st_commit(st, err))
+    if (!st_finish_add(st, "mailbox", in->address, id, st_mailbox_json, err))
         goto fail;
     if (id_out)
         *id_out = id;
     free(hash);
     free(lp);
-    free(entity);
-    free(after);
     return true;
 fail:
     st_rollback(st);
     free(hash);
     free(lp);
-    free(entity);
-    free(after);
     return false;
 }
 
@@ -141,7 +135,7 @@ fail:
 static bool update(pn_store *st, const char *action, const char *address, int64_t rev,
                    const pn_mailbox *in, const char *hash, pn_err *err)
 {
-    char *entity = NULL, *before = NULL, *after = NULL;
+    char *entity = NULL, *before = NULL;
     int64_t id;
     if (!st_begin_write(st, action, err))
         return false;
@@ -179,19 +173,16 @@ static bool update(pn_store *st, const char *action, const char *address, int64_
         goto fail;
     if (!hash && !write_forwards(st, id, in, err))
         goto fail;
-    after = st_mailbox_json(st, id);
-    if (!st_journal(st, entity, hash ? "set password" : "edit", before, after, err) ||
-        !st_commit(st, err))
+    if (!st_finish_change(st, entity, hash ? "set password" : "edit", before, id,
+                          st_mailbox_json, err))
         goto fail;
     free(entity);
     free(before);
-    free(after);
     return true;
 fail:
     st_rollback(st);
     free(entity);
     free(before);
-    free(after);
     return false;
 }
 
@@ -218,20 +209,14 @@ bool pn_store_mailbox_delete(pn_store *st, const char *address, int64_t rev, boo
                              pn_err *err)
 {
     char *entity = NULL, *before = NULL;
-    pn_str refs = PN_STR_INIT;
     int64_t id;
+    size_t n;
     if (!st_begin_write(st, "delete mailbox", err))
         return false;
     entity = pn_sprintf("mailbox %s", address ? address : "");
-    if (!st_mailbox_id(st, "address", address, &id, err) ||
-        !st_check_rev(st, "mailboxes", id, rev, entity, err))
+    if (!st_delete_check(st, "mailboxes", entity, address, rev, cascade, st_mailbox_id,
+                         st_mailbox_referrers, &id, &n, err))
         goto fail;
-    size_t n = st_mailbox_referrers(st, id, &refs);
-    if (n && !cascade) {
-        pn_err_set(err, PN_E_CONFLICT, "%s is %s: remove those first or delete with cascade",
-                   entity, pn_str_cstr(&refs));
-        goto fail;
-    }
     before = st_mailbox_json(st, id);
     static const char *const sqls[] = {
         "DELETE FROM address_destinations WHERE mailbox_id = ?1",
@@ -242,29 +227,18 @@ bool pn_store_mailbox_delete(pn_store *st, const char *address, int64_t rev, boo
         "DELETE FROM mailboxes WHERE id = ?1",
     };
     /* Unreferenced: only the last statement (the mailbox itself) is needed. */
-    for (size_t i = n ? 0 : 5; i < sizeof(sqls) / sizeof(sqls[0]); i++) {
-        sqlite3_stmt *s = st_prepare(st, sqls[i], err);
-        if (!s)
-            goto fail;
-        if (sqlite3_bind_parameter_count(s))
-            sqlite3_bind_int64(s, 1, id);
-        if (!st_step_done(st, s, "delete mailbox", err))
-            goto fail;
-        if (i == 0 && !st_journal_cascade(st, st_orphan_addresses_sql, 0, err))
-            goto fail;
-    }
+    if (!st_delete_steps(st, sqls, sizeof(sqls) / sizeof(sqls[0]), n ? 0 : 5, 0, id, "delete mailbox", err))
+        goto fail;
     if (!st_journal(st, entity, n ? "delete (cascade)" : "delete", before, NULL, err) ||
         !st_commit(st, err))
         goto fail;
     free(entity);
     free(before);
-    pn_str_free(&refs);
     return true;
 fail:
     st_rollback(st);
     free(entity);
     free(before);
-    pn_str_free(&refs);
     return false;
 }
 
@@ -274,8 +248,14 @@ fail:
     " m.forward_keep_copy, m.rev, m.created, m.updated FROM mailboxes m JOIN domains d"    \
     " ON d.id = m.domain_id "
 
-static void read_row(pn_store *st, sqlite3_stmt *s, pn_mailbox *m)
+static void clear_row(void *row)
 {
+    pn_mailbox_clear(row);
+}
+
+static void read_row(pn_store *st, sqlite3_stmt *s, void *row)
+{
+    pn_mailbox *m = row;
     m->id = sqlite3_column_int64(s, 0);
     m->address = st_col_text(s, 1);
     m->display_name = st_col_text(s, 2);
@@ -305,45 +285,20 @@ bool pn_store_mailbox_get(pn_store *st, const char *address, pn_mailbox *out, pn
 {
     memset(out, 0, sizeof(*out));
     int64_t id;
-    if (!st_mailbox_id(st, "address", address, &id, err))
-        return false;
-    sqlite3_stmt *s = st_prepare(st, MAILBOX_COLS "WHERE m.id = ?1", err);
-    if (!s)
-        return false;
-    sqlite3_bind_int64(s, 1, id);
-    int rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW)
-        read_row(st, s, out);
-    sqlite3_finalize(s);
-    if (rc != SQLITE_ROW)
-        return st_sql_error(st, rc, "get mailbox", err);
-    return true;
+    return st_mailbox_id(st, "address", address, &id, err) &&
+           st_read_one(st, MAILBOX_COLS "WHERE m.id = ?1", id, read_row, out, "get mailbox", err);
 }
 
 bool pn_store_mailbox_list(pn_store *st, const char *domain, pn_mailbox **out, size_t *count,
                            pn_err *err)
 {
-    *out = NULL;
-    *count = 0;
     sqlite3_stmt *s = st_prepare(st, MAILBOX_COLS "WHERE ?1 IS NULL OR d.name = ?1"
                                                   " ORDER BY d.name, m.localpart", err);
-    if (!s)
-        return false;
-    st_bind_text(s, 1, domain);
-    size_t n = 0;
-    pn_mailbox *list = NULL;
-    int rc;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        list = pn_realloc(list, (n + 1) * sizeof(*list));
-        memset(&list[n], 0, sizeof(*list));
-        read_row(st, s, &list[n++]);
-    }
-    sqlite3_finalize(s);
-    if (rc != SQLITE_DONE) {
-        pn_mailbox_list_free(list, n);
-        return st_sql_error(st, rc, "list mailboxes", err);
-    }
+    if (s)
+        st_bind_text(s, 1, domain);
+    void *list;
+    bool ok = st_read_rows(st, s, sizeof(**out), read_row, clear_row, &list, count,
+                           "list mailboxes", err);
     *out = list;
-    *count = n;
-    return true;
+    return ok;
 }

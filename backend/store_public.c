@@ -116,7 +116,6 @@ static bool write_owners(pn_store *st, int64_t id, const pn_public *in, pn_err *
 
 bool pn_store_public_add(pn_store *st, const pn_public *in, int64_t *id_out, pn_err *err)
 {
-    char *entity = NULL, *after = NULL;
     int64_t id;
     if (!st_begin_write(st, "add public mailbox", err))
         return false;
@@ -147,25 +146,19 @@ bool pn_store_public_add(pn_store *st, const pn_public *in, int64_t *id_out, pn_
     id = sqlite3_last_insert_rowid(st->db);
     if (!write_owners(st, id, in, err))
         goto fail;
-    entity = pn_sprintf("public mailbox %s", in->name);
-    after = public_json(st, id);
-    if (!st_journal(st, entity, "add", NULL, after, err) || !st_commit(st, err))
+    if (!st_finish_add(st, "public mailbox", in->name, id, public_json, err))
         goto fail;
     if (id_out)
         *id_out = id;
-    free(entity);
-    free(after);
     return true;
 fail:
     st_rollback(st);
-    free(entity);
-    free(after);
     return false;
 }
 
 bool pn_store_public_edit(pn_store *st, const pn_public *in, pn_err *err)
 {
-    char *entity = NULL, *before = NULL, *after = NULL;
+    char *entity = NULL, *before = NULL;
     if (!st_begin_write(st, "edit public mailbox", err))
         return false;
     entity = pn_sprintf("public mailbox %s", in->name ? in->name : "");
@@ -174,18 +167,15 @@ bool pn_store_public_edit(pn_store *st, const pn_public *in, pn_err *err)
     before = public_json(st, in->id);
     if (!st_bump(st, "public_mailboxes", in->id, err) || !write_owners(st, in->id, in, err))
         goto fail;
-    after = public_json(st, in->id);
-    if (!st_journal(st, entity, "edit", before, after, err) || !st_commit(st, err))
+    if (!st_finish_change(st, entity, "edit", before, in->id, public_json, err))
         goto fail;
     free(entity);
     free(before);
-    free(after);
     return true;
 fail:
     st_rollback(st);
     free(entity);
     free(before);
-    free(after);
     return false;
 }
 
@@ -227,17 +217,8 @@ bool pn_store_public_delete(pn_store *st, const char *name, int64_t rev, bool ca
         "DELETE FROM addresses WHERE id NOT IN (SELECT address_id FROM address_destinations)",
         "DELETE FROM public_mailboxes WHERE id = ?1",
     };
-    for (size_t i = 0; i < sizeof(sqls) / sizeof(sqls[0]); i++) {
-        sqlite3_stmt *s = st_prepare(st, sqls[i], err);
-        if (!s)
-            goto fail;
-        if (sqlite3_bind_parameter_count(s))
-            sqlite3_bind_int64(s, 1, id);
-        if (!st_step_done(st, s, "delete public mailbox", err))
-            goto fail;
-        if (i == 0 && !st_journal_cascade(st, st_orphan_addresses_sql, 0, err))
-            goto fail;
-    }
+    if (!st_delete_steps(st, sqls, sizeof(sqls) / sizeof(sqls[0]), 0, 0, id, "delete public mailbox", err))
+        goto fail;
     if (!st_journal(st, entity, n ? "delete (cascade)" : "delete", before, NULL, err) ||
         !st_commit(st, err))
         goto fail;
@@ -251,8 +232,14 @@ fail:
     return false;
 }
 
-static void read_row(pn_store *st, sqlite3_stmt *s, pn_public *p)
+static void clear_row(void *row)
 {
+    pn_public_clear(row);
+}
+
+static void read_row(pn_store *st, sqlite3_stmt *s, void *row)
+{
+    pn_public *p = row;
     memset(p, 0, sizeof(*p));
     p->id = sqlite3_column_int64(s, 0);
     p->name = st_col_text(s, 1);
@@ -284,41 +271,15 @@ bool pn_store_public_get(pn_store *st, const char *name, pn_public *out, pn_err 
 {
     memset(out, 0, sizeof(*out));
     int64_t id;
-    if (!public_id(st, name, &id, err))
-        return false;
-    sqlite3_stmt *s = st_prepare(st, PUBLIC_COLS "WHERE id = ?1", err);
-    if (!s)
-        return false;
-    sqlite3_bind_int64(s, 1, id);
-    int rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW)
-        read_row(st, s, out);
-    sqlite3_finalize(s);
-    if (rc != SQLITE_ROW)
-        return st_sql_error(st, rc, "get public mailbox", err);
-    return true;
+    return public_id(st, name, &id, err) &&
+           st_read_one(st, PUBLIC_COLS "WHERE id = ?1", id, read_row, out, "get public mailbox", err);
 }
 
 bool pn_store_public_list(pn_store *st, pn_public **out, size_t *count, pn_err *err)
 {
-    *out = NULL;
-    *count = 0;
-    sqlite3_stmt *s = st_prepare(st, PUBLIC_COLS "ORDER BY name", err);
-    if (!s)
-        return false;
-    size_t n = 0;
-    pn_public *list = NULL;
-    int rc;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        list = pn_realloc(list, (n + 1) * sizeof(*list));
-        read_row(st, s, &list[n++]);
-    }
-    sqlite3_finalize(s);
-    if (rc != SQLITE_DONE) {
-        pn_public_list_free(list, n);
-        return st_sql_error(st, rc, "list public mailboxes", err);
-    }
+    void *list;
+    bool ok = st_read_rows(st, st_prepare(st, PUBLIC_COLS "ORDER BY name", err), sizeof(**out), read_row, clear_row,
+                           &list, count, "list public mailboxes", err);
     *out = list;
-    *count = n;
-    return true;
+    return ok;
 }

@@ -14,8 +14,9 @@ static void dest_text(pn_str *s, const pn_dest *d)
     pn_str_appendf(s, "%s:%s", pn_dest_kind_name(d->kind), d->target);
 }
 
-static void json_address(pn_json *j, const pn_address *a)
+static void json_address(pn_json *j, const void *item)
 {
+    const pn_address *a = item;
     pn_json_obj_begin(j);
     pn_json_kstr(j, "address", a->address);
     pn_json_kbool(j, "internal", a->internal);
@@ -36,15 +37,7 @@ static void print_addresses(pn_cli *cli, const pn_address *list, size_t n, bool 
 {
     pn_str s = PN_STR_INIT;
     if (cli->json) {
-        pn_json j;
-        pn_json_init(&j, &s, false);
-        if (!one)
-            pn_json_arr_begin(&j);
-        for (size_t i = 0; i < n; i++)
-            json_address(&j, &list[i]);
-        if (!one)
-            pn_json_arr_end(&j);
-        pn_str_appendc(&s, '\n');
+        pn_cli_json_entities(&s, list, sizeof(*list), n, one, json_address);
     } else if (one) {
         pn_str_append(&s, "address:  "); pn_cli_cell(&s, list->address, 0); pn_str_appendc(&s, '\n');
         pn_str_appendf(&s, "internal: %s\n", list->internal ? "yes (refuses mail from outside)" : "no");
@@ -76,59 +69,38 @@ static void print_addresses(pn_cli *cli, const pn_address *list, size_t n, bool 
     pn_cli_flush(&s);
 }
 
-static int address_list(pn_cli *cli, int argc, char **argv)
+static bool address_list_read(pn_cli *cli, pn_store *st, const pn_cli_opts *o, pn_err *err)
 {
-    const char *noun = NOUN " list";
-    pn_cli_opts o;
-    int rc = PN_EXIT_OK;
-    pn_cli_store cs = {0};
+    (void)o;
     pn_address *list = NULL;
     size_t n = 0;
-    pn_err err = PN_ERR_INIT;
-    if (!pn_cli_opts_parse(noun, " ", " ", argc, argv, 2, &o, &rc) ||
-        !pn_cli_opts_words(noun, &o, 0, "no arguments", &rc))
-        goto out;
-    if (!pn_cli_store_open(cli, &cs)) {
-        rc = PN_EXIT_FAIL;
-        goto out;
-    }
-    if (!pn_store_address_list(cs.st, &list, &n, &err)) {
-        rc = pn_cli_store_fail(noun, &err);
-        goto out;
-    }
-    print_addresses(cli, list, n, false);
-out:
+    bool ok = pn_store_address_list(st, &list, &n, err);
+    if (ok)
+        print_addresses(cli, list, n, false);
     pn_address_list_free(list, n);
-    pn_cli_store_close(&cs);
-    pn_cli_opts_free(&o);
-    return rc;
+    return ok;
+}
+
+static int address_list(pn_cli *cli, int argc, char **argv)
+{
+    return pn_cli_store_read_verb(cli, argc, argv, NOUN " list", " ", 0, "no arguments",
+                                  address_list_read);
+}
+
+static bool address_show_read(pn_cli *cli, pn_store *st, const pn_cli_opts *o, pn_err *err)
+{
+    pn_address a = {0};
+    bool ok = pn_store_address_get(st, o->words.v[0], &a, err);
+    if (ok)
+        print_addresses(cli, &a, 1, true);
+    pn_address_clear(&a);
+    return ok;
 }
 
 static int address_show(pn_cli *cli, int argc, char **argv)
 {
-    const char *noun = NOUN " show";
-    pn_cli_opts o;
-    int rc = PN_EXIT_OK;
-    pn_cli_store cs = {0};
-    pn_address a = {0};
-    pn_err err = PN_ERR_INIT;
-    if (!pn_cli_opts_parse(noun, " ", " ", argc, argv, 2, &o, &rc) ||
-        !pn_cli_opts_words(noun, &o, 1, "an address", &rc))
-        goto out;
-    if (!pn_cli_store_open(cli, &cs)) {
-        rc = PN_EXIT_FAIL;
-        goto out;
-    }
-    if (!pn_store_address_get(cs.st, o.words.v[0], &a, &err)) {
-        rc = pn_cli_store_fail(noun, &err);
-        goto out;
-    }
-    print_addresses(cli, &a, 1, true);
-out:
-    pn_address_clear(&a);
-    pn_cli_store_close(&cs);
-    pn_cli_opts_free(&o);
-    return rc;
+    return pn_cli_store_read_verb(cli, argc, argv, NOUN " show", " ", 1, "an address",
+                                  address_show_read);
 }
 
 /* "user:X", "group:X", "public:X", "external:X" or a bare mailbox address. */
@@ -241,33 +213,20 @@ out:
 static int address_add(pn_cli *cli, int argc, char **argv) { return address_change(cli, argc, argv, true); }
 static int address_edit(pn_cli *cli, int argc, char **argv) { return address_change(cli, argc, argv, false); }
 
+/* Addresses have no --cascade: nothing else refers to them. */
+static bool address_delete_one(pn_store *st, const char *name, int64_t rev, bool cascade,
+                               pn_err *err)
+{
+    (void)cascade;
+    return pn_store_address_delete(st, name, rev, err);
+}
+
+static const pn_cli_store_deleter deleter = {
+    NOUN, "an address", "Nothing else refers to an address.", NULL, address_delete_one};
+
 static int address_delete(pn_cli *cli, int argc, char **argv)
 {
-    const char *noun = NOUN " delete";
-    pn_cli_opts o;
-    int rc = PN_EXIT_OK;
-    pn_cli_store cs = {0};
-    pn_err err = PN_ERR_INIT;
-    int64_t rev = 0;
-    if (!pn_cli_opts_parse(noun, " --yes ", " --rev ", argc, argv, 2, &o, &rc) ||
-        !pn_cli_opts_words(noun, &o, 1, "an address", &rc) ||
-        !pn_cli_opt_rev(noun, &o, &rev, &rc))
-        goto out;
-    if (!pn_cli_store_confirm(noun, &o, o.words.v[0], "Nothing else refers to an address.", &rc))
-        goto out;
-    if (!pn_cli_store_open(cli, &cs)) {
-        rc = PN_EXIT_FAIL;
-        goto out;
-    }
-    if (!pn_store_address_delete(cs.st, o.words.v[0], rev, &err)) {
-        rc = pn_cli_store_fail(noun, &err);
-        goto out;
-    }
-    rc = pn_cli_store_done(cli, NOUN, o.words.v[0], "deleted", 0);
-out:
-    pn_cli_store_close(&cs);
-    pn_cli_opts_free(&o);
-    return rc;
+    return pn_cli_store_delete_verb(cli, argc, argv, &deleter);
 }
 
 static const pn_cli_store_verbs verbs = {NOUN, address_list, address_show, address_add,

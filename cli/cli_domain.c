@@ -8,8 +8,9 @@
 
 #define NOUN "domain"
 
-static void json_domain(pn_json *j, const pn_domain *d)
+static void json_domain(pn_json *j, const void *item)
 {
+    const pn_domain *d = item;
     pn_json_obj_begin(j);
     pn_json_kstr(j, "name", d->name);
     pn_json_kstr(j, "delivery", d->relay ? "relay" : "local");
@@ -29,34 +30,18 @@ static void relay_text(pn_str *s, const pn_domain *d)
         pn_str_appendf(s, "relay %s:%d", d->relay_host, d->relay_port ? d->relay_port : 25);
 }
 
-static int domain_list(pn_cli *cli, int argc, char **argv)
+static bool domain_list_read(pn_cli *cli, pn_store *st, const pn_cli_opts *o, pn_err *err)
 {
-    pn_cli_opts o;
-    int rc = PN_EXIT_OK;
-    pn_cli_store cs = {0};
+    (void)o;
     pn_domain *list = NULL;
     size_t n = 0;
-    pn_err err = PN_ERR_INIT;
-    if (!pn_cli_opts_parse(NOUN " list", " ", " ", argc, argv, 2, &o, &rc) ||
-        !pn_cli_opts_words(NOUN " list", &o, 0, "no arguments", &rc))
-        goto out;
-    if (!pn_cli_store_open(cli, &cs)) {
-        rc = PN_EXIT_FAIL;
-        goto out;
-    }
-    if (!pn_store_domain_list(cs.st, &list, &n, &err)) {
-        rc = pn_cli_store_fail("domain list", &err);
-        goto out;
+    if (!pn_store_domain_list(st, &list, &n, err)) {
+        pn_domain_list_free(list, n);
+        return false;
     }
     pn_str s = PN_STR_INIT;
     if (cli->json) {
-        pn_json j;
-        pn_json_init(&j, &s, false);
-        pn_json_arr_begin(&j);
-        for (size_t i = 0; i < n; i++)
-            json_domain(&j, &list[i]);
-        pn_json_arr_end(&j);
-        pn_str_appendc(&s, '\n');
+        pn_cli_json_entities(&s, list, sizeof(*list), n, false, json_domain);
     } else {
         pn_str_append(&s, "DOMAIN                         DELIVERY                  BCC                       CATCH-ALL\n");
         for (size_t i = 0; i < n; i++) {
@@ -71,37 +56,26 @@ static int domain_list(pn_cli *cli, int argc, char **argv)
         }
     }
     pn_cli_flush(&s);
-out:
     pn_domain_list_free(list, n);
-    pn_cli_store_close(&cs);
-    pn_cli_opts_free(&o);
-    return rc;
+    return true;
 }
 
-static int domain_show(pn_cli *cli, int argc, char **argv)
+static int domain_list(pn_cli *cli, int argc, char **argv)
 {
-    pn_cli_opts o;
-    int rc = PN_EXIT_OK;
-    pn_cli_store cs = {0};
+    return pn_cli_store_read_verb(cli, argc, argv, NOUN " list", " ", 0, "no arguments",
+                                  domain_list_read);
+}
+
+static bool domain_show_read(pn_cli *cli, pn_store *st, const pn_cli_opts *o, pn_err *err)
+{
     pn_domain d = {0};
-    pn_err err = PN_ERR_INIT;
-    if (!pn_cli_opts_parse(NOUN " show", " ", " ", argc, argv, 2, &o, &rc) ||
-        !pn_cli_opts_words(NOUN " show", &o, 1, "a domain name", &rc))
-        goto out;
-    if (!pn_cli_store_open(cli, &cs)) {
-        rc = PN_EXIT_FAIL;
-        goto out;
-    }
-    if (!pn_store_domain_get(cs.st, o.words.v[0], &d, &err)) {
-        rc = pn_cli_store_fail("domain show", &err);
-        goto out;
+    if (!pn_store_domain_get(st, o->words.v[0], &d, err)) {
+        pn_domain_clear(&d);
+        return false;
     }
     pn_str s = PN_STR_INIT;
     if (cli->json) {
-        pn_json j;
-        pn_json_init(&j, &s, false);
-        json_domain(&j, &d);
-        pn_str_appendc(&s, '\n');
+        pn_cli_json_entities(&s, &d, sizeof(d), 1, true, json_domain);
     } else {
         pn_str r = PN_STR_INIT;
         relay_text(&r, &d);
@@ -113,11 +87,14 @@ static int domain_show(pn_cli *cli, int argc, char **argv)
         pn_str_free(&r);
     }
     pn_cli_flush(&s);
-out:
     pn_domain_clear(&d);
-    pn_cli_store_close(&cs);
-    pn_cli_opts_free(&o);
-    return rc;
+    return true;
+}
+
+static int domain_show(pn_cli *cli, int argc, char **argv)
+{
+    return pn_cli_store_read_verb(cli, argc, argv, NOUN " show", " ", 1, "a domain name",
+                                  domain_show_read);
 }
 
 /* --relay HOST[:PORT] into d; false on a bad port (usage error). */
@@ -229,37 +206,15 @@ out:
 static int domain_add(pn_cli *cli, int argc, char **argv) { return domain_change(cli, argc, argv, true); }
 static int domain_edit(pn_cli *cli, int argc, char **argv) { return domain_change(cli, argc, argv, false); }
 
+static const pn_cli_store_deleter deleter = {
+    NOUN, "a domain name",
+    "Refused if it still has mailboxes, groups or addresses.",
+    "Its mailboxes, groups and addresses are deleted too.",
+    pn_store_domain_delete};
+
 static int domain_delete(pn_cli *cli, int argc, char **argv)
 {
-    const char *noun = NOUN " delete";
-    pn_cli_opts o;
-    int rc = PN_EXIT_OK;
-    pn_cli_store cs = {0};
-    pn_err err = PN_ERR_INIT;
-    int64_t rev = 0;
-    if (!pn_cli_opts_parse(noun, " --cascade --yes ", " --rev ", argc, argv, 2, &o, &rc) ||
-        !pn_cli_opts_words(noun, &o, 1, "a domain name", &rc) ||
-        !pn_cli_opt_rev(noun, &o, &rev, &rc))
-        goto out;
-    bool cascade = pn_cli_opt_has(&o, "--cascade");
-    if (!pn_cli_store_confirm(noun, &o, o.words.v[0],
-                              cascade ? "Its mailboxes, groups and addresses are deleted too."
-                                      : "Refused if it still has mailboxes, groups or addresses.",
-                              &rc))
-        goto out;
-    if (!pn_cli_store_open(cli, &cs)) {
-        rc = PN_EXIT_FAIL;
-        goto out;
-    }
-    if (!pn_store_domain_delete(cs.st, o.words.v[0], rev, cascade, &err)) {
-        rc = pn_cli_store_fail(noun, &err);
-        goto out;
-    }
-    rc = pn_cli_store_done(cli, NOUN, o.words.v[0], "deleted", 0);
-out:
-    pn_cli_store_close(&cs);
-    pn_cli_opts_free(&o);
-    return rc;
+    return pn_cli_store_delete_verb(cli, argc, argv, &deleter);
 }
 
 static const pn_cli_store_verbs verbs = {NOUN, domain_list, domain_show, domain_add, domain_edit,

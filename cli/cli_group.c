@@ -8,8 +8,9 @@
 
 #define NOUN "group"
 
-static void json_group(pn_json *j, const pn_group *g)
+static void json_group(pn_json *j, const void *item)
 {
+    const pn_group *g = item;
     pn_json_obj_begin(j);
     pn_json_kstr(j, "address", g->address);
     pn_json_kbool(j, "enabled", g->enabled);
@@ -26,15 +27,7 @@ static void print_groups(pn_cli *cli, const pn_group *list, size_t n, bool one)
 {
     pn_str s = PN_STR_INIT;
     if (cli->json) {
-        pn_json j;
-        pn_json_init(&j, &s, false);
-        if (!one)
-            pn_json_arr_begin(&j);
-        for (size_t i = 0; i < n; i++)
-            json_group(&j, &list[i]);
-        if (!one)
-            pn_json_arr_end(&j);
-        pn_str_appendc(&s, '\n');
+        pn_cli_json_entities(&s, list, sizeof(*list), n, one, json_group);
     } else if (one) {
         pn_str_append(&s, "group:    "); pn_cli_cell(&s, list->address, 0); pn_str_appendc(&s, '\n');
         pn_str_appendf(&s, "enabled:  %s\n", list->enabled ? "yes" : "no");
@@ -55,59 +48,38 @@ static void print_groups(pn_cli *cli, const pn_group *list, size_t n, bool one)
     pn_cli_flush(&s);
 }
 
-static int group_list(pn_cli *cli, int argc, char **argv)
+static bool group_list_read(pn_cli *cli, pn_store *st, const pn_cli_opts *o, pn_err *err)
 {
-    const char *noun = NOUN " list";
-    pn_cli_opts o;
-    int rc = PN_EXIT_OK;
-    pn_cli_store cs = {0};
+    (void)o;
     pn_group *list = NULL;
     size_t n = 0;
-    pn_err err = PN_ERR_INIT;
-    if (!pn_cli_opts_parse(noun, " ", " ", argc, argv, 2, &o, &rc) ||
-        !pn_cli_opts_words(noun, &o, 0, "no arguments", &rc))
-        goto out;
-    if (!pn_cli_store_open(cli, &cs)) {
-        rc = PN_EXIT_FAIL;
-        goto out;
-    }
-    if (!pn_store_group_list(cs.st, &list, &n, &err)) {
-        rc = pn_cli_store_fail(noun, &err);
-        goto out;
-    }
-    print_groups(cli, list, n, false);
-out:
+    bool ok = pn_store_group_list(st, &list, &n, err);
+    if (ok)
+        print_groups(cli, list, n, false);
     pn_group_list_free(list, n);
-    pn_cli_store_close(&cs);
-    pn_cli_opts_free(&o);
-    return rc;
+    return ok;
+}
+
+static int group_list(pn_cli *cli, int argc, char **argv)
+{
+    return pn_cli_store_read_verb(cli, argc, argv, NOUN " list", " ", 0, "no arguments",
+                                  group_list_read);
+}
+
+static bool group_show_read(pn_cli *cli, pn_store *st, const pn_cli_opts *o, pn_err *err)
+{
+    pn_group g = {0};
+    bool ok = pn_store_group_get(st, o->words.v[0], &g, err);
+    if (ok)
+        print_groups(cli, &g, 1, true);
+    pn_group_clear(&g);
+    return ok;
 }
 
 static int group_show(pn_cli *cli, int argc, char **argv)
 {
-    const char *noun = NOUN " show";
-    pn_cli_opts o;
-    int rc = PN_EXIT_OK;
-    pn_cli_store cs = {0};
-    pn_group g = {0};
-    pn_err err = PN_ERR_INIT;
-    if (!pn_cli_opts_parse(noun, " ", " ", argc, argv, 2, &o, &rc) ||
-        !pn_cli_opts_words(noun, &o, 1, "a group address", &rc))
-        goto out;
-    if (!pn_cli_store_open(cli, &cs)) {
-        rc = PN_EXIT_FAIL;
-        goto out;
-    }
-    if (!pn_store_group_get(cs.st, o.words.v[0], &g, &err)) {
-        rc = pn_cli_store_fail(noun, &err);
-        goto out;
-    }
-    print_groups(cli, &g, 1, true);
-out:
-    pn_group_clear(&g);
-    pn_cli_store_close(&cs);
-    pn_cli_opts_free(&o);
-    return rc;
+    return pn_cli_store_read_verb(cli, argc, argv, NOUN " show", " ", 1, "a group address",
+                                  group_show_read);
 }
 
 static void set_members(pn_group *g, const pn_argv *list)
@@ -182,38 +154,16 @@ out:
 static int group_add(pn_cli *cli, int argc, char **argv) { return group_change(cli, argc, argv, true); }
 static int group_edit(pn_cli *cli, int argc, char **argv) { return group_change(cli, argc, argv, false); }
 
+static const pn_cli_store_deleter deleter = {
+    NOUN, "a group address",
+    "Refused while addresses or public mailboxes name it.",
+    "It is also removed from address destinations and public "
+    "mailbox owners (addresses left without a destination are deleted).",
+    pn_store_group_delete};
+
 static int group_delete(pn_cli *cli, int argc, char **argv)
 {
-    const char *noun = NOUN " delete";
-    pn_cli_opts o;
-    int rc = PN_EXIT_OK;
-    pn_cli_store cs = {0};
-    pn_err err = PN_ERR_INIT;
-    int64_t rev = 0;
-    if (!pn_cli_opts_parse(noun, " --cascade --yes ", " --rev ", argc, argv, 2, &o, &rc) ||
-        !pn_cli_opts_words(noun, &o, 1, "a group address", &rc) ||
-        !pn_cli_opt_rev(noun, &o, &rev, &rc))
-        goto out;
-    bool cascade = pn_cli_opt_has(&o, "--cascade");
-    if (!pn_cli_store_confirm(noun, &o, o.words.v[0],
-                              cascade ? "It is also removed from address destinations and public "
-                                        "mailbox owners (addresses left without a destination are deleted)."
-                                      : "Refused while addresses or public mailboxes name it.",
-                              &rc))
-        goto out;
-    if (!pn_cli_store_open(cli, &cs)) {
-        rc = PN_EXIT_FAIL;
-        goto out;
-    }
-    if (!pn_store_group_delete(cs.st, o.words.v[0], rev, cascade, &err)) {
-        rc = pn_cli_store_fail(noun, &err);
-        goto out;
-    }
-    rc = pn_cli_store_done(cli, NOUN, o.words.v[0], "deleted", 0);
-out:
-    pn_cli_store_close(&cs);
-    pn_cli_opts_free(&o);
-    return rc;
+    return pn_cli_store_delete_verb(cli, argc, argv, &deleter);
 }
 
 static const pn_cli_store_verbs verbs = {NOUN, group_list, group_show, group_add, group_edit,

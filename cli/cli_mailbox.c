@@ -13,8 +13,9 @@
 
 #define NOUN "mailbox"
 
-static void json_mailbox(pn_json *j, const pn_mailbox *m)
+static void json_mailbox(pn_json *j, const void *item)
 {
+    const pn_mailbox *m = item;
     pn_json_obj_begin(j);
     pn_json_kstr(j, "address", m->address);
     pn_json_kstr(j, "name", m->display_name);
@@ -51,35 +52,17 @@ static void protocols_text(pn_str *s, const pn_mailbox *m)
         pn_str_rtrim(s);
 }
 
-static int mailbox_list(pn_cli *cli, int argc, char **argv)
+static bool mailbox_list_read(pn_cli *cli, pn_store *st, const pn_cli_opts *o, pn_err *err)
 {
-    const char *noun = NOUN " list";
-    pn_cli_opts o;
-    int rc = PN_EXIT_OK;
-    pn_cli_store cs = {0};
     pn_mailbox *list = NULL;
     size_t n = 0;
-    pn_err err = PN_ERR_INIT;
-    if (!pn_cli_opts_parse(noun, " ", " --domain ", argc, argv, 2, &o, &rc) ||
-        !pn_cli_opts_words(noun, &o, 0, "no arguments", &rc))
-        goto out;
-    if (!pn_cli_store_open(cli, &cs)) {
-        rc = PN_EXIT_FAIL;
-        goto out;
-    }
-    if (!pn_store_mailbox_list(cs.st, pn_cli_opt(&o, "--domain"), &list, &n, &err)) {
-        rc = pn_cli_store_fail(noun, &err);
-        goto out;
+    if (!pn_store_mailbox_list(st, pn_cli_opt(o, "--domain"), &list, &n, err)) {
+        pn_mailbox_list_free(list, n);
+        return false;
     }
     pn_str s = PN_STR_INIT;
     if (cli->json) {
-        pn_json j;
-        pn_json_init(&j, &s, false);
-        pn_json_arr_begin(&j);
-        for (size_t i = 0; i < n; i++)
-            json_mailbox(&j, &list[i]);
-        pn_json_arr_end(&j);
-        pn_str_appendc(&s, '\n');
+        pn_cli_json_entities(&s, list, sizeof(*list), n, false, json_mailbox);
     } else {
         pn_str_append(&s, "MAILBOX                        NAME                 PROTOCOLS      QUOTA    FORWARDS\n");
         for (size_t i = 0; i < n; i++) {
@@ -96,38 +79,26 @@ static int mailbox_list(pn_cli *cli, int argc, char **argv)
         }
     }
     pn_cli_flush(&s);
-out:
     pn_mailbox_list_free(list, n);
-    pn_cli_store_close(&cs);
-    pn_cli_opts_free(&o);
-    return rc;
+    return true;
 }
 
-static int mailbox_show(pn_cli *cli, int argc, char **argv)
+static int mailbox_list(pn_cli *cli, int argc, char **argv)
 {
-    const char *noun = NOUN " show";
-    pn_cli_opts o;
-    int rc = PN_EXIT_OK;
-    pn_cli_store cs = {0};
+    return pn_cli_store_read_verb(cli, argc, argv, NOUN " list", " --domain ", 0, "no arguments",
+                                  mailbox_list_read);
+}
+
+static bool mailbox_show_read(pn_cli *cli, pn_store *st, const pn_cli_opts *o, pn_err *err)
+{
     pn_mailbox m = {0};
-    pn_err err = PN_ERR_INIT;
-    if (!pn_cli_opts_parse(noun, " ", " ", argc, argv, 2, &o, &rc) ||
-        !pn_cli_opts_words(noun, &o, 1, "a mailbox address", &rc))
-        goto out;
-    if (!pn_cli_store_open(cli, &cs)) {
-        rc = PN_EXIT_FAIL;
-        goto out;
-    }
-    if (!pn_store_mailbox_get(cs.st, o.words.v[0], &m, &err)) {
-        rc = pn_cli_store_fail(noun, &err);
-        goto out;
+    if (!pn_store_mailbox_get(st, o->words.v[0], &m, err)) {
+        pn_mailbox_clear(&m);
+        return false;
     }
     pn_str s = PN_STR_INIT;
     if (cli->json) {
-        pn_json j;
-        pn_json_init(&j, &s, false);
-        json_mailbox(&j, &m);
-        pn_str_appendc(&s, '\n');
+        pn_cli_json_entities(&s, &m, sizeof(m), 1, true, json_mailbox);
     } else {
         pn_str p = PN_STR_INIT, q = PN_STR_INIT;
         protocols_text(&p, &m);
@@ -152,11 +123,14 @@ static int mailbox_show(pn_cli *cli, int argc, char **argv)
         pn_str_free(&q);
     }
     pn_cli_flush(&s);
-out:
     pn_mailbox_clear(&m);
-    pn_cli_store_close(&cs);
-    pn_cli_opts_free(&o);
-    return rc;
+    return true;
+}
+
+static int mailbox_show(pn_cli *cli, int argc, char **argv)
+{
+    return pn_cli_store_read_verb(cli, argc, argv, NOUN " show", " ", 1, "a mailbox address",
+                                  mailbox_show_read);
 }
 
 /* "2G", "500M", "1048576", "default" (-1). Binary units. */
@@ -320,39 +294,17 @@ out:
 static int mailbox_add(pn_cli *cli, int argc, char **argv) { return mailbox_change(cli, argc, argv, true); }
 static int mailbox_edit(pn_cli *cli, int argc, char **argv) { return mailbox_change(cli, argc, argv, false); }
 
+static const pn_cli_store_deleter deleter = {
+    NOUN, "a mailbox address",
+    "Refused while groups, addresses, public mailboxes or "
+    "catch-alls name it.",
+    "It is also removed from groups, address destinations, "
+    "public mailbox owners and catch-alls; its stored mail stays on disk.",
+    pn_store_mailbox_delete};
+
 static int mailbox_delete(pn_cli *cli, int argc, char **argv)
 {
-    const char *noun = NOUN " delete";
-    pn_cli_opts o;
-    int rc = PN_EXIT_OK;
-    pn_cli_store cs = {0};
-    pn_err err = PN_ERR_INIT;
-    int64_t rev = 0;
-    if (!pn_cli_opts_parse(noun, " --cascade --yes ", " --rev ", argc, argv, 2, &o, &rc) ||
-        !pn_cli_opts_words(noun, &o, 1, "a mailbox address", &rc) ||
-        !pn_cli_opt_rev(noun, &o, &rev, &rc))
-        goto out;
-    bool cascade = pn_cli_opt_has(&o, "--cascade");
-    if (!pn_cli_store_confirm(noun, &o, o.words.v[0],
-                              cascade ? "It is also removed from groups, address destinations, "
-                                        "public mailbox owners and catch-alls; its stored mail stays on disk."
-                                      : "Refused while groups, addresses, public mailboxes or "
-                                        "catch-alls name it.",
-                              &rc))
-        goto out;
-    if (!pn_cli_store_open(cli, &cs)) {
-        rc = PN_EXIT_FAIL;
-        goto out;
-    }
-    if (!pn_store_mailbox_delete(cs.st, o.words.v[0], rev, cascade, &err)) {
-        rc = pn_cli_store_fail(noun, &err);
-        goto out;
-    }
-    rc = pn_cli_store_done(cli, NOUN, o.words.v[0], "deleted", 0);
-out:
-    pn_cli_store_close(&cs);
-    pn_cli_opts_free(&o);
-    return rc;
+    return pn_cli_store_delete_verb(cli, argc, argv, &deleter);
 }
 
 static const pn_cli_store_verbs verbs = {NOUN, mailbox_list, mailbox_show, mailbox_add,

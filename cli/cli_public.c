@@ -13,8 +13,9 @@ static void owner_text(pn_str *s, const pn_public_owner *w)
     pn_str_appendf(s, "%s:%s", w->is_group ? "group" : "user", w->target);
 }
 
-static void json_public(pn_json *j, const pn_public *p)
+static void json_public(pn_json *j, const void *item)
 {
+    const pn_public *p = item;
     pn_json_obj_begin(j);
     pn_json_kstr(j, "name", p->name);
     pn_json_key(j, "owners");
@@ -34,15 +35,7 @@ static void print_publics(pn_cli *cli, const pn_public *list, size_t n, bool one
 {
     pn_str s = PN_STR_INIT;
     if (cli->json) {
-        pn_json j;
-        pn_json_init(&j, &s, false);
-        if (!one)
-            pn_json_arr_begin(&j);
-        for (size_t i = 0; i < n; i++)
-            json_public(&j, &list[i]);
-        if (!one)
-            pn_json_arr_end(&j);
-        pn_str_appendc(&s, '\n');
+        pn_cli_json_entities(&s, list, sizeof(*list), n, one, json_public);
     } else if (one) {
         pn_str_append(&s, "public:   "); pn_cli_cell(&s, list->name, 0); pn_str_appendc(&s, '\n');
         for (size_t i = 0; i < list->nowners; i++) {
@@ -72,59 +65,38 @@ static void print_publics(pn_cli *cli, const pn_public *list, size_t n, bool one
     pn_cli_flush(&s);
 }
 
-static int public_list(pn_cli *cli, int argc, char **argv)
+static bool public_list_read(pn_cli *cli, pn_store *st, const pn_cli_opts *o, pn_err *err)
 {
-    const char *noun = NOUN " list";
-    pn_cli_opts o;
-    int rc = PN_EXIT_OK;
-    pn_cli_store cs = {0};
+    (void)o;
     pn_public *list = NULL;
     size_t n = 0;
-    pn_err err = PN_ERR_INIT;
-    if (!pn_cli_opts_parse(noun, " ", " ", argc, argv, 2, &o, &rc) ||
-        !pn_cli_opts_words(noun, &o, 0, "no arguments", &rc))
-        goto out;
-    if (!pn_cli_store_open(cli, &cs)) {
-        rc = PN_EXIT_FAIL;
-        goto out;
-    }
-    if (!pn_store_public_list(cs.st, &list, &n, &err)) {
-        rc = pn_cli_store_fail(noun, &err);
-        goto out;
-    }
-    print_publics(cli, list, n, false);
-out:
+    bool ok = pn_store_public_list(st, &list, &n, err);
+    if (ok)
+        print_publics(cli, list, n, false);
     pn_public_list_free(list, n);
-    pn_cli_store_close(&cs);
-    pn_cli_opts_free(&o);
-    return rc;
+    return ok;
+}
+
+static int public_list(pn_cli *cli, int argc, char **argv)
+{
+    return pn_cli_store_read_verb(cli, argc, argv, NOUN " list", " ", 0, "no arguments",
+                                  public_list_read);
+}
+
+static bool public_show_read(pn_cli *cli, pn_store *st, const pn_cli_opts *o, pn_err *err)
+{
+    pn_public p = {0};
+    bool ok = pn_store_public_get(st, o->words.v[0], &p, err);
+    if (ok)
+        print_publics(cli, &p, 1, true);
+    pn_public_clear(&p);
+    return ok;
 }
 
 static int public_show(pn_cli *cli, int argc, char **argv)
 {
-    const char *noun = NOUN " show";
-    pn_cli_opts o;
-    int rc = PN_EXIT_OK;
-    pn_cli_store cs = {0};
-    pn_public p = {0};
-    pn_err err = PN_ERR_INIT;
-    if (!pn_cli_opts_parse(noun, " ", " ", argc, argv, 2, &o, &rc) ||
-        !pn_cli_opts_words(noun, &o, 1, "a public mailbox name", &rc))
-        goto out;
-    if (!pn_cli_store_open(cli, &cs)) {
-        rc = PN_EXIT_FAIL;
-        goto out;
-    }
-    if (!pn_store_public_get(cs.st, o.words.v[0], &p, &err)) {
-        rc = pn_cli_store_fail(noun, &err);
-        goto out;
-    }
-    print_publics(cli, &p, 1, true);
-out:
-    pn_public_clear(&p);
-    pn_cli_store_close(&cs);
-    pn_cli_opts_free(&o);
-    return rc;
+    return pn_cli_store_read_verb(cli, argc, argv, NOUN " show", " ", 1, "a public mailbox name",
+                                  public_show_read);
 }
 
 /* "user:X", "group:X" or a bare mailbox address into p->owners. */
@@ -210,38 +182,16 @@ out:
 static int public_add(pn_cli *cli, int argc, char **argv) { return public_change(cli, argc, argv, true); }
 static int public_edit(pn_cli *cli, int argc, char **argv) { return public_change(cli, argc, argv, false); }
 
+static const pn_cli_store_deleter deleter = {
+    NOUN, "a public mailbox name",
+    "Refused while addresses deliver to it.",
+    "It is also removed from address destinations (addresses "
+    "left without a destination are deleted).",
+    pn_store_public_delete};
+
 static int public_delete(pn_cli *cli, int argc, char **argv)
 {
-    const char *noun = NOUN " delete";
-    pn_cli_opts o;
-    int rc = PN_EXIT_OK;
-    pn_cli_store cs = {0};
-    pn_err err = PN_ERR_INIT;
-    int64_t rev = 0;
-    if (!pn_cli_opts_parse(noun, " --cascade --yes ", " --rev ", argc, argv, 2, &o, &rc) ||
-        !pn_cli_opts_words(noun, &o, 1, "a public mailbox name", &rc) ||
-        !pn_cli_opt_rev(noun, &o, &rev, &rc))
-        goto out;
-    bool cascade = pn_cli_opt_has(&o, "--cascade");
-    if (!pn_cli_store_confirm(noun, &o, o.words.v[0],
-                              cascade ? "It is also removed from address destinations (addresses "
-                                        "left without a destination are deleted)."
-                                      : "Refused while addresses deliver to it.",
-                              &rc))
-        goto out;
-    if (!pn_cli_store_open(cli, &cs)) {
-        rc = PN_EXIT_FAIL;
-        goto out;
-    }
-    if (!pn_store_public_delete(cs.st, o.words.v[0], rev, cascade, &err)) {
-        rc = pn_cli_store_fail(noun, &err);
-        goto out;
-    }
-    rc = pn_cli_store_done(cli, NOUN, o.words.v[0], "deleted", 0);
-out:
-    pn_cli_store_close(&cs);
-    pn_cli_opts_free(&o);
-    return rc;
+    return pn_cli_store_delete_verb(cli, argc, argv, &deleter);
 }
 
 static const pn_cli_store_verbs verbs = {NOUN, public_list, public_show, public_add, public_edit,

@@ -7,6 +7,7 @@
 #include "util/utf8.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -385,4 +386,74 @@ bool pn_cli_list_edit(const char *noun, const pn_cli_opts *o, const char *set, c
         pn_argv_free(&vals);
     }
     return true;
+}
+
+int pn_cli_store_read_verb(pn_cli *cli, int argc, char **argv, const char *noun,
+                           const char *valued, size_t nwords, const char *what,
+                           pn_cli_store_read_fn read)
+{
+    pn_cli_opts o;
+    int rc = PN_EXIT_OK;
+    pn_cli_store cs = {0};
+    pn_err err = PN_ERR_INIT;
+    if (!pn_cli_opts_parse(noun, " ", valued, argc, argv, 2, &o, &rc) ||
+        !pn_cli_opts_words(noun, &o, nwords, what, &rc))
+        goto out;
+    if (!pn_cli_store_open(cli, &cs)) {
+        rc = PN_EXIT_FAIL;
+        goto out;
+    }
+    if (!read(cli, cs.st, &o, &err))
+        rc = pn_cli_store_fail(noun, &err);
+out:
+    pn_cli_store_close(&cs);
+    pn_cli_opts_free(&o);
+    return rc;
+}
+
+int pn_cli_store_delete_verb(pn_cli *cli, int argc, char **argv, const pn_cli_store_deleter *d)
+{
+    char noun[64];
+    snprintf(noun, sizeof(noun), "%s delete", d->noun);
+    pn_cli_opts o;
+    int rc = PN_EXIT_OK;
+    pn_cli_store cs = {0};
+    pn_err err = PN_ERR_INIT;
+    int64_t rev = 0;
+    if (!pn_cli_opts_parse(noun, d->affected_cascade ? " --cascade --yes " : " --yes ", " --rev ",
+                           argc, argv, 2, &o, &rc) ||
+        !pn_cli_opts_words(noun, &o, 1, d->what, &rc) ||
+        !pn_cli_opt_rev(noun, &o, &rev, &rc))
+        goto out;
+    bool cascade = d->affected_cascade && pn_cli_opt_has(&o, "--cascade");
+    if (!pn_cli_store_confirm(noun, &o, o.words.v[0], cascade ? d->affected_cascade : d->affected,
+                              &rc))
+        goto out;
+    if (!pn_cli_store_open(cli, &cs)) {
+        rc = PN_EXIT_FAIL;
+        goto out;
+    }
+    if (!d->del(cs.st, o.words.v[0], rev, cascade, &err)) {
+        rc = pn_cli_store_fail(noun, &err);
+        goto out;
+    }
+    rc = pn_cli_store_done(cli, d->noun, o.words.v[0], "deleted", 0);
+out:
+    pn_cli_store_close(&cs);
+    pn_cli_opts_free(&o);
+    return rc;
+}
+
+void pn_cli_json_entities(pn_str *s, const void *items, size_t size, size_t n, bool one,
+                          void (*json_one)(pn_json *j, const void *item))
+{
+    pn_json j;
+    pn_json_init(&j, s, false);
+    if (!one)
+        pn_json_arr_begin(&j);
+    for (size_t i = 0; i < n; i++)
+        json_one(&j, (const char *)items + i * size);
+    if (!one)
+        pn_json_arr_end(&j);
+    pn_str_appendc(s, '\n');
 }

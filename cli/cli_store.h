@@ -88,4 +88,38 @@ typedef struct pn_cli_store_verbs {
 
 int pn_cli_store_dispatch(const pn_cli_store_verbs *v, pn_cli *cli, int argc, char **argv);
 
+/* The body of a read-only verb (list, show): fetches from the open store and
+ * prints; returns false with err set when the store refuses. */
+typedef bool (*pn_cli_store_read_fn)(pn_cli *cli, pn_store *st, const pn_cli_opts *o, pn_err *err);
+
+/* The list/show skeleton: parses the options (`valued` as for
+ * pn_cli_opts_parse, no flags), requires nwords positional words (`what`
+ * names them), opens the store and runs `read`. Returns the exit code. */
+int pn_cli_store_read_verb(pn_cli *cli, int argc, char **argv, const char *noun,
+                           const char *valued, size_t nwords, const char *what,
+                           pn_cli_store_read_fn read);
+
+/* Deletes one entity by name; cascade is false when the noun has no --cascade. */
+typedef bool (*pn_cli_store_delete_fn)(pn_store *st, const char *name, int64_t rev, bool cascade,
+                                       pn_err *err);
+
+/* What the delete verb of one noun needs to know. `affected_cascade` is NULL
+ * when the noun takes no --cascade. */
+typedef struct pn_cli_store_deleter {
+    const char *noun;             /* "group" */
+    const char *what;             /* "a group address" */
+    const char *affected;         /* shown when confirming without --cascade */
+    const char *affected_cascade; /* shown when confirming with --cascade */
+    pn_cli_store_delete_fn del;
+} pn_cli_store_deleter;
+
+/* The delete skeleton: NAME [--cascade] [--yes] [--rev N], confirmation,
+ * the delete and the result line. Returns the exit code. */
+int pn_cli_store_delete_verb(pn_cli *cli, int argc, char **argv, const pn_cli_store_deleter *d);
+
+/* --json output: one entity (one) or an array of n, each `size` bytes apart
+ * in items and printed by json_one; ends with a newline. */
+void pn_cli_json_entities(pn_str *s, const void *items, size_t size, size_t n, bool one,
+                          void (*json_one)(pn_json *j, const void *item));
+
 #endif
