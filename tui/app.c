@@ -40,11 +40,6 @@ __attribute__((constructor)) static void remember_start(void)
     mono_start_ms = mono_ms();
 }
 
-int64_t pn_app_trace_ms(void)
-{
-    return mono_ms() - mono_start_ms;
-}
-
 /* Trace times: ms since the process started, with microseconds, and the
  * CLOCK_MONOTONIC ms a bench can compare with its own clock. */
 static double trace_now(double *mono_abs)

@@ -147,7 +147,6 @@ void pn_app_draw(pn_app *app);
 /* "COLSxLINES" */
 bool pn_app_parse_size(const char *s, int *cols, int *lines);
 void pn_app_set_dirty(pn_app *app);
-int64_t pn_app_trace_ms(void);
 /* Is this action refused (read-only)? */
 bool pn_app_action_refused(const pn_app *app, const pn_action *a);
 /* Hidden actions in the keymap/command sense: true when unbound in read-only. */
