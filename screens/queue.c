@@ -257,13 +257,19 @@ static void history_open(qs *q)
     pn_err_clear(&err);
 }
 
+/* Count per queue and bytes of the rows, once each time they change: the
+ * header draws them and the history records them. */
+static void count_totals(qs *q)
+{
+    memset(&q->totals, 0, sizeof(q->totals));
+    for (size_t i = 0; i < q->list.n; i++)
+        pn_qsample_add(&q->totals, &q->list.items[i]);
+}
+
 static void history_record(qs *q)
 {
-    pn_qsample s;
-    memset(&s, 0, sizeof(s));
+    pn_qsample s = q->totals;
     s.at = q->updated_at;
-    for (size_t i = 0; i < q->list.n; i++)
-        pn_qsample_add(&s, &q->list.items[i]);
     if (q->n_hist && q->hist[q->n_hist - 1].at == s.at)
         q->n_hist--;   /* two listings in one second: keep the newer */
     history_push(q, &s);
@@ -353,14 +359,15 @@ static void list_done(void *st, void *data, bool cancelled)
     qs *q = st;
     list_job *j = data;
     q->loading = false;
-    if (j->stream)
+    if (j->stream) {
         drain_incoming(q);
+    } else if (!cancelled && j->ok) {
+        pn_qlist_free(&q->list);
+        q->list = j->out;
+        memset(&j->out, 0, sizeof(j->out));
+    }
+    count_totals(q);
     if (!cancelled && j->ok) {
-        if (!j->stream) {
-            pn_qlist_free(&q->list);
-            q->list = j->out;
-            memset(&j->out, 0, sizeof(j->out));
-        }
         free(q->error);
         q->error = NULL;
         q->loaded = true;
@@ -463,6 +470,7 @@ static int queue_tick(void *st, int64_t now_ms)
     qs *q = st;
     int dirty = PN_DIRTY_NONE;
     if (q->loading && !q->loaded && drain_incoming(q)) {
+        count_totals(q);
         fit_qid_column(q);
         pn_listmodel_rebuild(&q->lm);
         dirty |= PN_DIRTY_DRAW;
@@ -534,17 +542,12 @@ static void lift_to_min(double *v, size_t n)
 static void draw_header(qs *q, pn_canvas *c, int w)
 {
     pn_str t = PN_STR_INIT;
-    size_t by_q[PN_QN_COUNT] = {0};
-    int64_t bytes = 0;
-    for (size_t i = 0; i < q->list.n; i++) {
-        by_q[q->list.items[i].queue]++;
-        bytes += q->list.items[i].size > 0 ? q->list.items[i].size : 0;
-    }
-    pn_str_appendf(&t, "deferred %zu  hold %zu  active %zu  incoming %zu  ", by_q[PN_QN_DEFERRED],
+    const long *by_q = q->totals.count;
+    pn_str_appendf(&t, "deferred %ld  hold %ld  active %ld  incoming %ld  ", by_q[PN_QN_DEFERRED],
                    by_q[PN_QN_HOLD], by_q[PN_QN_ACTIVE], by_q[PN_QN_INCOMING] + by_q[PN_QN_MAILDROP]);
     if (by_q[PN_QN_CORRUPT])
-        pn_str_appendf(&t, "corrupt %zu  ", by_q[PN_QN_CORRUPT]);
-    pn_text_size(&t, bytes);
+        pn_str_appendf(&t, "corrupt %ld  ", by_q[PN_QN_CORRUPT]);
+    pn_text_size(&t, q->totals.bytes);
     int used = pn_draw_text(c, 0, 0, w, PN_ROLE_NORMAL, pn_str_cstr(&t));
     pn_str_free(&t);
 

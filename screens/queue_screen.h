@@ -60,6 +60,7 @@ typedef struct qs {
 
     /* rows: the last listing; row i of the list source is list.items[i] */
     pn_qlist list;
+    pn_qsample totals;      /* counts per queue and bytes of list (count_totals) */
     pn_qlimits lim;
     bool have_lim;
     bool loaded;            /* a listing finished at least once */
