@@ -185,6 +185,26 @@ bool pn_store_public_get(pn_store *st, const char *name, pn_public *out, pn_err 
 bool pn_store_public_list(pn_store *st, pn_public **out, size_t *count, pn_err *err);
 void pn_public_list_free(pn_public *list, size_t count);
 
+/* ---- settings: server-wide defaults (key/value, validated per key) ---- */
+typedef struct pn_setting_def {
+    const char *key;          /* "mailbox.default_quota" */
+    const char *rule;         /* human rule for errors and help */
+    const char *help;         /* one line */
+} pn_setting_def;
+
+/* Every known key, in display order. */
+const pn_setting_def *pn_store_setting_defs(size_t *count);
+/* *value is NULL when the key is unset (the service's own default applies);
+ * rev is 0 then. Unknown key: PN_E_INVALID. */
+bool pn_store_setting_get(pn_store *st, const char *key, char **value, int64_t *rev,
+                          pn_err *err);
+/* value NULL unsets. rev as for the entities (0 = any). The value is
+ * validated and normalised ("100M" -> "104857600"). */
+bool pn_store_setting_set(pn_store *st, const char *key, const char *value, int64_t rev,
+                          pn_err *err);
+/* Integer value of a set key, or dflt when unset or not a number. */
+int64_t pn_store_setting_int(pn_store *st, const char *key, int64_t dflt);
+
 /* ---- journal ---- */
 typedef struct pn_journal_entry {
     int64_t id, at, generation;   /* generation -1 = not applied yet */
@@ -195,5 +215,7 @@ typedef bool (*pn_journal_cb)(const pn_journal_entry *e, void *arg);
 /* Newest first, at most limit (0 = all); the callback returns false to stop. */
 bool pn_store_journal_each(pn_store *st, size_t limit, pn_journal_cb cb, void *arg,
                            pn_err *err);
+/* Journal rows not put into effect by an apply yet (the pending changes). */
+bool pn_store_pending_count(pn_store *st, int64_t *count, pn_err *err);
 
 #endif

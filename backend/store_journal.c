@@ -167,3 +167,16 @@ bool pn_store_journal_each(pn_store *st, size_t limit, pn_journal_cb cb, void *a
         return st_sql_error(st, rc, "journal", err);
     return true;
 }
+
+bool pn_store_pending_count(pn_store *st, int64_t *count, pn_err *err)
+{
+    *count = 0;
+    sqlite3_stmt *s = st_prepare(st, "SELECT count(*) FROM journal WHERE generation IS NULL", err);
+    if (!s)
+        return false;
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW)
+        *count = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    return rc == SQLITE_ROW ? true : st_sql_error(st, rc, "journal", err);
+}

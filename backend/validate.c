@@ -823,3 +823,33 @@ bool pn_valid_text(const char *field, const char *value, size_t max_len, pn_err 
 {
     return pn_valid_textn(field, value, value ? strlen(value) : 0, max_len, err);
 }
+
+bool pn_parse_size(const char *field, const char *value, int64_t *out, pn_err *err)
+{
+    const char *p = value ? value : "";
+    int64_t n = 0;
+    bool digits = false;
+    while (*p >= '0' && *p <= '9') {
+        if (n > (INT64_MAX - 9) / 10)
+            return pn_err_set(err, PN_E_INVALID, "%s: the size is too large", field);
+        n = n * 10 + (*p++ - '0');
+        digits = true;
+    }
+    int shift = 0;
+    static const char units[] = "KMGT";
+    for (int i = 0; *p && units[i]; i++)
+        if (*p == units[i] || *p == units[i] + ('a' - 'A')) {
+            shift = 10 * (i + 1);
+            p++;
+            if (*p == 'B' || *p == 'b')
+                p++;
+            break;
+        }
+    if (!digits || *p)
+        return pn_err_set(err, PN_E_INVALID,
+                          "%s: must be a size like 500M, 2G or a number of bytes", field);
+    if (shift && n > (INT64_MAX >> shift))
+        return pn_err_set(err, PN_E_INVALID, "%s: the size is too large", field);
+    *out = n << shift;
+    return true;
+}

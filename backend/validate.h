@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "util/err.h"
 
@@ -48,5 +49,9 @@ bool pn_valid_text(const char *field, const char *value, size_t max_len, pn_err 
 /* The same for value[0..len), which may hold NUL bytes (always rejected). */
 bool pn_valid_textn(const char *field, const char *value, size_t len, size_t max_len,
                     pn_err *err);
+
+/* A size: digits with an optional binary unit K, M, G or T (an optional B
+ * after it): "500M", "2G", "1048576". false + PN_E_INVALID naming field. */
+bool pn_parse_size(const char *field, const char *value, int64_t *out, pn_err *err);
 
 #endif
