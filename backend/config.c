@@ -44,6 +44,11 @@ pn_config *pn_config_defaults(void)
     c->read_only = false;
     c->postfix_config_dir = pn_strdup("/etc/postfix");
     c->dovecot_config_file = pn_strdup("/etc/dovecot/dovecot.conf");
+    c->dovecot_mail_root = pn_strdup("/var/vmail");
+    c->dovecot_public_dir = pn_strdup("/var/vmail/public");
+    c->dovecot_mail_user = pn_strdup("vmail");
+    c->dovecot_mail_group = pn_strdup("vmail");
+    c->apply_keep = 10;
     c->rspamd_config_file = pn_strdup("/etc/rspamd/rspamd.conf");
     c->rspamd_controller = pn_strdup(DEFAULT_CONTROLLER);
     c->logs = pn_calloc(1, sizeof(*c->logs));
@@ -88,6 +93,10 @@ void pn_config_free(pn_config *c)
     free(c->instance);
     free(c->postfix_config_dir);
     free(c->dovecot_config_file);
+    free(c->dovecot_mail_root);
+    free(c->dovecot_public_dir);
+    free(c->dovecot_mail_user);
+    free(c->dovecot_mail_group);
     free(c->rspamd_config_file);
     free(c->rspamd_controller);
     free_vars(c);
@@ -565,6 +574,26 @@ static bool parse_vars(parser *p, const node *n, pn_config *c)
     return true;
 }
 
+/* A unix user or group name: letters, digits, '_', '-', '.', at most 32. */
+static bool get_unix_name(parser *p, const node *n, const char *field, char **out)
+{
+    if (!get_string(p, n, field, false, out))
+        return false;
+    size_t len = strlen(*out);
+    bool ok = len > 0 && len <= 32 && (*out)[0] != '-';
+    for (size_t i = 0; ok && i < len; i++) {
+        char ch = (*out)[i];
+        ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+             ch == '_' || ch == '-' || ch == '.';
+    }
+    if (!ok) {
+        free(*out);
+        *out = NULL;
+        return expected(p, n, field, "a unix name: letters, digits, '_', '-', '.' (1-32)");
+    }
+    return true;
+}
+
 static bool in_list(const char *const *list, const char *s)
 {
     for (size_t i = 0; list[i]; i++)
@@ -611,9 +640,11 @@ static bool parse_console(parser *p, const node *sec, pn_config *c)
 static bool apply(parser *p, const node *root, pn_config *c)
 {
     static const char *const top[] = {"instance", "read_only", "postfix", "dovecot", "rspamd",
-                                      "logs", "state_db", "hosts", "console", NULL};
+                                      "logs", "state_db", "hosts", "console", "apply", NULL};
     static const char *const postfix_keys[] = {"config_dir", NULL};
-    static const char *const dovecot_keys[] = {"config_file", NULL};
+    static const char *const dovecot_keys[] = {"config_file", "mail_root", "public_dir",
+                                               "mail_user", "mail_group", NULL};
+    static const char *const apply_keys[] = {"keep", NULL};
     static const char *const rspamd_keys[] = {"config_file", "controller", "vars", NULL};
     static const char *const console_keys[] = {"theme", "keymap", "refresh", NULL};
     const node *n, *sec;
@@ -652,6 +683,26 @@ static bool apply(parser *p, const node *root, pn_config *c)
             return false;
         set_field(&c->dovecot_config_file, s);
     }
+    if (sec && (n = pn_yaml_lookup(sec, "mail_root"))) {
+        if (!get_path(p, n, "dovecot.mail_root", &s))
+            return false;
+        set_field(&c->dovecot_mail_root, s);
+    }
+    if (sec && (n = pn_yaml_lookup(sec, "public_dir"))) {
+        if (!get_path(p, n, "dovecot.public_dir", &s))
+            return false;
+        set_field(&c->dovecot_public_dir, s);
+    }
+    if (sec && (n = pn_yaml_lookup(sec, "mail_user"))) {
+        if (!get_unix_name(p, n, "dovecot.mail_user", &s))
+            return false;
+        set_field(&c->dovecot_mail_user, s);
+    }
+    if (sec && (n = pn_yaml_lookup(sec, "mail_group"))) {
+        if (!get_unix_name(p, n, "dovecot.mail_group", &s))
+            return false;
+        set_field(&c->dovecot_mail_group, s);
+    }
 
     if (!section(p, root, "rspamd", rspamd_keys, &sec))
         return false;
@@ -679,6 +730,16 @@ static bool apply(parser *p, const node *root, pn_config *c)
         if (!get_path(p, n, "state_db", &s))
             return false;
         set_field(&c->state_db, s);
+    }
+
+    if (!section(p, root, "apply", apply_keys, &sec))
+        return false;
+    if (sec && (n = pn_yaml_lookup(sec, "keep"))) {
+        char *end = NULL;
+        long v = n->kind == PN_YAML_SCALAR && n->plain && n->len ? strtol(n->val, &end, 10) : -1;
+        if (!end || *end || v < 2 || v > 1000)
+            return expected(p, n, "apply.keep", "a number of generations from 2 to 1000");
+        c->apply_keep = (int)v;
     }
 
     if (!section(p, root, "console", console_keys, &sec))

@@ -10,7 +10,13 @@
  *   instance: NAME
  *   read_only: BOOL
  *   postfix:  { config_dir: DIR }
- *   dovecot:  { config_file: FILE }
+ *   dovecot:  { config_file: FILE, mail_root: DIR, public_dir: DIR,
+ *               mail_user: NAME, mail_group: NAME }
+ *             mail_root (default /var/vmail): homes are mail_root/DOMAIN/LOCAL;
+ *             public_dir (default /var/vmail/public): the maildir root of the
+ *             public namespace; mail_user/mail_group (default vmail): owner
+ *             of the mail files
+ *   apply:    { keep: N }  generations kept on disk (default 10, 2-1000)
  *   rspamd:   { config_file: FILE, controller: HOST:PORT, vars: { NAME: VALUE, ... } }
  *   logs:     [ PATH | { path: PATH, format: syslog|rfc3339|rspamd|journal-json }
  *             | { journal: true|FILE_OR_DIR, units: [UNIT, ...] } ... ]
@@ -54,6 +60,11 @@ typedef struct pn_config {
     bool read_only;
     char *postfix_config_dir;
     char *dovecot_config_file;
+    char *dovecot_mail_root;  /* homes: <mail_root>/<domain>/<local> */
+    char *dovecot_public_dir; /* the maildir of the public namespace */
+    char *dovecot_mail_user;  /* uid/gid the mail is stored as */
+    char *dovecot_mail_group;
+    int apply_keep;           /* generations kept on disk */
     char *rspamd_config_file;
     char *rspamd_controller;  /* host:port, may be NULL */
     pn_kv *rspamd_vars;

@@ -194,6 +194,31 @@ static const pn_migration migrations[] = {
         "CREATE INDEX domains_catchall ON domains(catchall_mailbox_id);"
         "CREATE INDEX journal_entity ON journal(entity);",
     },
+    {
+        4, "apply generations and the site values of managed main.cf parameters",
+        /* One row per apply (apply.h): staged -> live, then ok when a later
+         * one replaces it; failed (validation) or rolled-back (after the
+         * swap). snapshot: the state the generation was rendered from. */
+        "CREATE TABLE generations ("
+        "  id            INTEGER PRIMARY KEY,"
+        "  at            INTEGER NOT NULL,"
+        "  actor         TEXT NOT NULL,"
+        "  status        TEXT NOT NULL CHECK (status IN"
+        "                ('staged','live','ok','failed','rolled-back')),"
+        "  message       TEXT,"
+        "  note          TEXT,"
+        "  reverted_from INTEGER,"
+        "  snapshot      TEXT,"
+        "  pruned        INTEGER NOT NULL DEFAULT 0 CHECK (pruned IN (0,1))"
+        ");"
+        "CREATE INDEX journal_generation ON journal(generation);"
+        /* The value a main.cf parameter had before postern first managed it;
+         * postern's tables go first, this part after. */
+        "CREATE TABLE apply_site_params ("
+        "  name  TEXT PRIMARY KEY,"
+        "  value TEXT NOT NULL"
+        ");",
+    },
     /* Append new migrations here. */
 };
 

@@ -148,3 +148,49 @@ bool pn_list_dir(pn_transport *t, const char *path, pn_dirent_cb cb, void *ctx, 
         return pn_err_set(err, PN_E_INVALID, "list %s: no callback", path);
     return t->ops->list_dir(t, path, cb, ctx, err);
 }
+
+/* The tree operations share one shape: a transport and a non-empty path. */
+static bool check_path(pn_transport *t, const char *what, const char *path, pn_err *err)
+{
+    if (!check_transport(t, err))
+        return false;
+    if (!path || !path[0])
+        return pn_err_set(err, PN_E_INVALID, "%s: empty path", what);
+    return true;
+}
+
+bool pn_mkdir(pn_transport *t, const char *path, int mode, pn_err *err)
+{
+    return check_path(t, "mkdir", path, err) && t->ops->mkdir(t, path, mode, err);
+}
+
+bool pn_symlink(pn_transport *t, const char *target, const char *linkpath, pn_err *err)
+{
+    return check_path(t, "symlink", linkpath, err) && check_path(t, "symlink", target, err) &&
+           t->ops->symlink(t, target, linkpath, err);
+}
+
+bool pn_readlink(pn_transport *t, const char *path, pn_str *out, pn_err *err)
+{
+    return check_path(t, "readlink", path, err) && t->ops->readlink(t, path, out, err);
+}
+
+bool pn_rename(pn_transport *t, const char *from, const char *to, pn_err *err)
+{
+    return check_path(t, "rename", from, err) && check_path(t, "rename", to, err) &&
+           t->ops->rename(t, from, to, err);
+}
+
+bool pn_remove(pn_transport *t, const char *path, pn_err *err)
+{
+    if (!check_path(t, "remove", path, err))
+        return false;
+    if (!strcmp(path, "/"))
+        return pn_err_set(err, PN_E_INVALID, "remove: refusing to remove /");
+    return t->ops->remove(t, path, err);
+}
+
+bool pn_sync_tree(pn_transport *t, const char *path, pn_err *err)
+{
+    return check_path(t, "sync", path, err) && t->ops->sync_tree(t, path, err);
+}

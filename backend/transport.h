@@ -91,6 +91,19 @@ typedef struct pn_transport_ops {
     /* Entries except "." and "..", in no particular order. */
     bool (*list_dir)(pn_transport *t, const char *path, pn_dirent_cb cb,
                      void *ctx, pn_err *err);
+    /* Directory trees postern owns (apply generations). mkdir: one level,
+     * an existing directory is success. */
+    bool (*mkdir)(pn_transport *t, const char *path, int mode, pn_err *err);
+    /* Point linkpath at target atomically (a temporary link renamed over it). */
+    bool (*symlink)(pn_transport *t, const char *target, const char *linkpath, pn_err *err);
+    /* The target of a symlink; PN_E_NOTFOUND if absent. */
+    bool (*readlink)(pn_transport *t, const char *path, pn_str *out, pn_err *err);
+    /* rename(2), then fsync the parent directory. */
+    bool (*rename)(pn_transport *t, const char *from, const char *to, pn_err *err);
+    /* Remove a file, a symlink or a whole directory tree (absent: success). */
+    bool (*remove)(pn_transport *t, const char *path, pn_err *err);
+    /* fsync every regular file under path and the directories themselves. */
+    bool (*sync_tree)(pn_transport *t, const char *path, pn_err *err);
     void (*destroy)(pn_transport *t);
 } pn_transport_ops;
 
@@ -115,5 +128,11 @@ bool pn_write_file(pn_transport *t, const char *path, const void *data, size_t l
                    int mode, pn_err *err);
 bool pn_stat_path(pn_transport *t, const char *path, pn_stat *st, pn_err *err);
 bool pn_list_dir(pn_transport *t, const char *path, pn_dirent_cb cb, void *ctx, pn_err *err);
+bool pn_mkdir(pn_transport *t, const char *path, int mode, pn_err *err);
+bool pn_symlink(pn_transport *t, const char *target, const char *linkpath, pn_err *err);
+bool pn_readlink(pn_transport *t, const char *path, pn_str *out, pn_err *err);
+bool pn_rename(pn_transport *t, const char *from, const char *to, pn_err *err);
+bool pn_remove(pn_transport *t, const char *path, pn_err *err);
+bool pn_sync_tree(pn_transport *t, const char *path, pn_err *err);
 
 #endif

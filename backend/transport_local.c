@@ -18,6 +18,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -813,6 +814,132 @@ static bool local_list_dir(pn_transport *t, const char *path, pn_dirent_cb cb, v
     return true;
 }
 
+static bool local_mkdir(pn_transport *t, const char *path, int mode, pn_err *err)
+{
+    (void)t;
+    if (mkdir(path, (mode_t)mode) == 0 || errno == EEXIST) {
+        struct stat sb;
+        if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
+            return true;
+        return pn_err_set(err, PN_E_IO, "cannot create directory %s: %s", path,
+                          strerror(ENOTDIR));
+    }
+    int e = errno;
+    return pn_err_set(err, errno_code(e), "cannot create directory %s: %s", path, strerror(e));
+}
+
+/* fsync the directory that holds path. */
+static bool sync_parent(const char *path, pn_err *err)
+{
+    char *dir = pn_strdup(path);
+    char *slash = strrchr(dir, '/');
+    if (slash == dir)
+        slash[1] = '\0';
+    else if (slash)
+        *slash = '\0';
+    else
+        strcpy(dir, ".");
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    bool ok = fd >= 0 && fsync(fd) == 0;
+    int e = errno;
+    if (fd >= 0)
+        close(fd);
+    if (!ok)
+        pn_err_set(err, PN_E_IO, "cannot sync directory %s: %s", dir, strerror(e));
+    free(dir);
+    return ok;
+}
+
+static bool local_rename(pn_transport *t, const char *from, const char *to, pn_err *err)
+{
+    (void)t;
+    if (rename(from, to) < 0) {
+        int e = errno;
+        return pn_err_set(err, errno_code(e), "cannot rename %s to %s: %s", from, to,
+                          strerror(e));
+    }
+    return sync_parent(to, err);
+}
+
+static bool local_symlink(pn_transport *t, const char *target, const char *linkpath,
+                          pn_err *err)
+{
+    char *tmp = pn_sprintf("%s.new-%ld", linkpath, (long)getpid());
+    unlink(tmp);
+    if (symlink(target, tmp) < 0) {
+        int e = errno;
+        pn_err_set(err, errno_code(e), "cannot create symlink %s: %s", tmp, strerror(e));
+        free(tmp);
+        return false;
+    }
+    bool ok = local_rename(t, tmp, linkpath, err);
+    if (!ok)
+        unlink(tmp);
+    free(tmp);
+    return ok;
+}
+
+static bool local_readlink(pn_transport *t, const char *path, pn_str *out, pn_err *err)
+{
+    (void)t;
+    char buf[PATH_MAX];
+    ssize_t n = readlink(path, buf, sizeof(buf) - 1);
+    if (n < 0) {
+        int e = errno;
+        return pn_err_set(err, errno_code(e), "cannot read link %s: %s", path, strerror(e));
+    }
+    pn_str_truncate(out, 0);
+    pn_str_appendn(out, buf, (size_t)n);
+    return true;
+}
+
+static int remove_cb(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb; (void)ftw;
+    return (flag == FTW_DP ? rmdir(path) : unlink(path)) < 0 && errno != ENOENT ? -1 : 0;
+}
+
+static bool local_remove(pn_transport *t, const char *path, pn_err *err)
+{
+    (void)t;
+    struct stat sb;
+    if (lstat(path, &sb) < 0)
+        return errno == ENOENT ? true
+                               : pn_err_set(err, PN_E_IO, "cannot remove %s: %s", path,
+                                            strerror(errno));
+    int rc = S_ISDIR(sb.st_mode) ? nftw(path, remove_cb, 16, FTW_DEPTH | FTW_PHYS) : unlink(path);
+    if (rc < 0) {
+        int e = errno;
+        return pn_err_set(err, PN_E_IO, "cannot remove %s: %s", path, strerror(e));
+    }
+    return true;
+}
+
+static int sync_cb(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)ftw;
+    if (flag != FTW_F && flag != FTW_DP && flag != FTW_D)
+        return 0;
+    if (!S_ISREG(sb->st_mode) && !S_ISDIR(sb->st_mode))
+        return 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | (S_ISDIR(sb->st_mode) ? O_DIRECTORY : 0));
+    if (fd < 0)
+        return -1;
+    int rc = fsync(fd);
+    close(fd);
+    return rc;
+}
+
+static bool local_sync_tree(pn_transport *t, const char *path, pn_err *err)
+{
+    (void)t;
+    if (nftw(path, sync_cb, 16, FTW_DEPTH | FTW_PHYS) < 0) {
+        int e = errno;
+        return pn_err_set(err, PN_E_IO, "cannot sync %s: %s", path, strerror(e));
+    }
+    return sync_parent(path, err);
+}
+
 static void local_destroy(pn_transport *t)
 {
     (void)t; /* no per-instance state */
@@ -825,6 +952,12 @@ static const pn_transport_ops local_ops = {
     .write_file = local_write_file,
     .stat = local_stat,
     .list_dir = local_list_dir,
+    .mkdir = local_mkdir,
+    .symlink = local_symlink,
+    .readlink = local_readlink,
+    .rename = local_rename,
+    .remove = local_remove,
+    .sync_tree = local_sync_tree,
     .destroy = local_destroy,
 };
 

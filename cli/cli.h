@@ -46,6 +46,9 @@ typedef struct pn_cli_noun {
     X(group)            \
     X(public)           \
     X(address)          \
+    X(apply)            \
+    X(revert)           \
+    X(history)          \
     X(console)
 
 #define PN_CLI_DECLARE(n) extern const pn_cli_noun pn_cli_noun_##n;

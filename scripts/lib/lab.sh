@@ -91,6 +91,7 @@ lab_init() {
     P_AUTH=$((LAB_BASE + 41))       # dovecot auth (SASL for Postfix submission)
     P_IMAP=$((LAB_BASE + 43))       # dovecot IMAP
     P_SUBMISSION=$((LAB_BASE + 87)) # mx: submission with SASL AUTH
+    P_INBOUND=$((LAB_BASE + 29))    # mx: smtpd for "outside" clients (not in mynetworks)
 
     # Directories and files.
     LAB_MX=$LAB/mx
@@ -167,7 +168,7 @@ lab_component_pid() {
 # lab_component_ports NAME - the ports a component listens on.
 lab_component_ports() {
     case $1 in
-        mx)      echo "$P_SMTP $P_SUBMISSION $P_REINJECT" ;;
+        mx)      echo "$P_SMTP $P_SUBMISSION $P_REINJECT $P_INBOUND" ;;
         remote)  echo "$P_REMOTE" ;;
         dovecot) echo "$P_LMTP $P_AUTH $P_IMAP" ;;
         rspamd)  echo "$P_MILTER $P_RSPAMD $P_CONTROLLER" ;;
@@ -281,6 +282,7 @@ recipient_delimiter = +
 smtpd_relay_restrictions = permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination
 smtpd_recipient_restrictions = check_recipient_access texthash:$etc/recipient_access
 virtual_mailbox_domains = lab.example, corp.example
+virtual_mailbox_maps = texthash:$etc/vmailbox
 virtual_alias_maps = texthash:$etc/virtual
 virtual_transport = lmtp:inet:127.0.0.1:$P_LMTP
 transport_maps = texthash:$etc/transport
@@ -320,6 +322,10 @@ EOF
 # written by scripts/lab: mail to filtered.example goes through the content filter path
 filtered.example    FILTER smtp:[127.0.0.1]:$P_REINJECT
 EOF
+    # The lab's own domains take every local part (Dovecot answers for unknown
+    # users over LMTP); this is the "site" part postern keeps after its tables.
+    printf '%s\n' "# written by scripts/lab" "@lab.example ok" "@corp.example ok" \
+        >"$etc/vmailbox"
     cat >"$etc/virtual" <<EOF
 # written by scripts/lab
 postmaster@lab.example   alice@lab.example
@@ -337,6 +343,9 @@ EOF
 -o smtpd_relay_restrictions=permit_sasl_authenticated,reject_unauth_destination \
 -o smtpd_recipient_restrictions=permit_sasl_authenticated,reject \
 -o milter_macro_daemon_name=ORIGINATING"
+    # Mail from "the internet": a client outside mynetworks and without AUTH.
+    "${pc[@]}" -Me "127.0.0.1:$P_INBOUND/inet = 127.0.0.1:$P_INBOUND inet n - n - - smtpd \
+-o syslog_name=postfix/inbound -o mynetworks=127.0.0.2/32"
     "${pc[@]}" -Me "127.0.0.1:$P_REINJECT/inet = 127.0.0.1:$P_REINJECT inet n - n - 10 smtpd \
 -o syslog_name=postfix/reinject -o myhostname=reinject.lab.example -o content_filter= \
 -o receive_override_options=no_unknown_recipient_checks,no_header_body_checks,no_milters,no_address_mappings \
@@ -478,6 +487,9 @@ plugin {
   acl = vfile
   sieve = file:~/sieve;active=~/.dovecot.sieve
 }
+
+# The domains, mailboxes and settings postern manages (postern apply).
+!include_try $LAB_DC/postern/current/dovecot.conf
 EOF
     # user:password:uid:gid:gecos:home:shell:extra  (uid/gid/home from default_fields)
     {
@@ -555,6 +567,10 @@ postfix:
   config_dir: $LAB_MX/etc
 dovecot:
   config_file: $LAB_DC_CONF
+  mail_root: $LAB_MAIL
+  public_dir: $LAB_MAIL/public
+  mail_user: mail
+  mail_group: mail
 rspamd:
   config_file: $LAB_RS_CONF
   controller: 127.0.0.1:$P_CONTROLLER
@@ -768,7 +784,7 @@ lab_status() {
         [tarpit]="smtp-sink tarpit (never greets)"
     )
     local -A pname=(
-        [$P_SMTP]=smtp [$P_SUBMISSION]=submission [$P_REINJECT]=reinject [$P_REMOTE]=smtp
+        [$P_SMTP]=smtp [$P_SUBMISSION]=submission [$P_REINJECT]=reinject [$P_INBOUND]=inbound [$P_REMOTE]=smtp
         [$P_LMTP]=lmtp [$P_AUTH]=auth [$P_IMAP]=imap [$P_MILTER]=milter [$P_RSPAMD]=normal
         [$P_CONTROLLER]=controller [$P_TARPIT]=tarpit
     )
@@ -814,6 +830,7 @@ lab_env() {
         LAB_SMTP_PORT "$P_SMTP"
         LAB_SUBMISSION_PORT "$P_SUBMISSION"
         LAB_REINJECT_PORT "$P_REINJECT"
+        LAB_INBOUND_PORT "$P_INBOUND"
         LAB_REMOTE_PORT "$P_REMOTE"
         LAB_IMAP_PORT "$P_IMAP"
         LAB_LMTP_PORT "$P_LMTP"

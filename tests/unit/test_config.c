@@ -293,7 +293,7 @@ static void test_key_errors(void **state)
                  "postern.yaml:3:5: unknown key 'fromat' in logs[0] (did you mean 'format'?)");
     expect_error("zzzzzzzz: 1\n",
                  "postern.yaml:1:1: unknown key 'zzzzzzzz' (known keys: instance, read_only, "
-                 "postfix, dovecot, rspamd, logs, state_db, hosts, console)");
+                 "postfix, dovecot, rspamd, logs, state_db, hosts, console, apply)");
     expect_error("instance: a\nlogs: []\ninstance: b\n",
                  "postern.yaml:3:1: duplicate key 'instance' (first at line 1 column 1)");
     expect_error("postfix:\n  config_dir: /a\n  config_dir: /b\n",
