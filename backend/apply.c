@@ -284,9 +284,13 @@ static void make_plan(ap_run *r, pn_apply_plan *plan)
         pn_str_append(&all, pn_str_cstr(&d));
         add_change(plan, pn_service_name(f->service), f->name,
                    live ? PN_CHANGE_MODIFY : PN_CHANGE_ADD, &d, add, rem);
+        /* Dovecot re-reads a changed passwd-file by itself, but checks it at
+         * most once a second (db-passwd-file.c), so a login right after the
+         * swap could still see the old one: reload it for any change
+         * (backend-mapping.md says no reload is needed; this is why we do). */
         if (f->service == PN_SVC_POSTFIX)
             plan->reload_postfix = true;
-        else if (!strcmp(f->name, "dovecot.conf"))
+        else
             plan->reload_dovecot = true;
         r->files_changed[f->service] = true;
     }

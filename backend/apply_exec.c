@@ -3,6 +3,7 @@
  * current links, set main.cf parameters, reload what changed, check, and
  * roll back when anything after the swap fails. */
 #include "apply_internal.h"
+#include "dovecot.h"
 #include "util/argv.h"
 #include "util/mem.h"
 
@@ -12,9 +13,25 @@
 
 #define RELOAD_TIMEOUT_MS 60000
 
+/* The stage has a fixed name so that the validation copy of main.cf (which
+ * names the staged tables) stays the same from one run to the next:
+ * Postfix waits until a freshly written main.cf is a second old before it
+ * reads it. */
 static char *gen_dir(const ap_run *r, pn_service s, int64_t gen, bool stage)
 {
-    return pn_sprintf("%s/gen-%lld%s", r->root[s], (long long)gen, stage ? ".stage" : "");
+    if (stage)
+        return pn_sprintf("%s/stage", r->root[s]);
+    return pn_sprintf("%s/gen-%lld", r->root[s], (long long)gen);
+}
+
+/* Write path only when its content differs. */
+static bool write_if_changed(pn_transport *tr, const char *path, const pn_str *text, pn_err *err)
+{
+    pn_str old = PN_STR_INIT;
+    bool same = pn_read_file(tr, path, 0, &old, NULL) && old.len == text->len &&
+                !memcmp(old.s, text->s, text->len);
+    pn_str_free(&old);
+    return same || pn_write_file(tr, path, text->s, text->len, 0644, err);
 }
 
 static bool run_argv(ap_run *r, pn_argv *argv, const char *input, pn_run_result *res,
@@ -67,6 +84,9 @@ static bool write_stage(ap_run *r, int64_t gen, pn_err *err)
         char *stage = gen_dir(r, f->service, gen, true);
         char *path = pn_sprintf("%s/%s", stage, f->name);
         bool ok = pn_write_file(tr, path, f->text.s, f->text.len, f->mode, err);
+        /* the password hashes: root and the Dovecot auth group only */
+        if (ok && f->secret)
+            ok = pn_chgrp(tr, path, r->ctx->cfg->dovecot_auth_group, err);
         if (f->map)
             pn_argv_addf(&postmap, "%s:%s", r->map_type, path);
         free(path);
@@ -85,6 +105,54 @@ static bool write_stage(ap_run *r, int64_t gen, pn_err *err)
 }
 
 /* ---- validate ---- */
+
+/* main.cf text with the definitions of names[i] (and their continuation
+ * lines) replaced by "name = values[i]"; names not defined are appended.
+ * Used only for the validation copy: the live main.cf is edited with
+ * postconf -e. */
+static void edit_main_cf(const pn_str *in, const pn_argv *names, const pn_argv *values,
+                         pn_str *out)
+{
+    bool *done = pn_calloc(names->n + 1, sizeof(bool));
+    const char *p = pn_str_cstr(in);
+    bool skipping = false;
+    while (*p) {
+        const char *nl = strchr(p, '\n');
+        size_t len = nl ? (size_t)(nl - p) + 1 : strlen(p);
+        bool continuation = (*p == ' ' || *p == '\t') && len > 1;
+        if (continuation && skipping) {
+            p += len;
+            continue;
+        }
+        skipping = false;
+        size_t k = names->n;
+        if (!continuation)
+            for (k = 0; k < names->n; k++) {
+                size_t n = strlen(names->v[k]);
+                const char *q = p + n;
+                if (strncmp(p, names->v[k], n))
+                    continue;
+                while (*q == ' ' || *q == '\t')
+                    q++;
+                if (*q == '=')
+                    break;
+            }
+        if (k < names->n) {
+            pn_str_appendf(out, "%s = %s\n", names->v[k], values->v[k]);
+            done[k] = true;
+            skipping = true;
+        } else {
+            pn_str_appendn(out, p, len);
+            if (!nl)
+                pn_str_appendc(out, '\n');
+        }
+        p += len;
+    }
+    for (size_t k = 0; k < names->n; k++)
+        if (!done[k])
+            pn_str_appendf(out, "%s = %s\n", names->v[k], values->v[k]);
+    free(done);
+}
 
 /* main.cf values for tables under the stage directory. */
 static char *staged_value(const ap_run *r, size_t i, const char *pf_stage)
@@ -112,31 +180,35 @@ static bool validate_postfix(ap_run *r, int64_t gen, pn_err *err)
     pn_transport *tr = r->ctx->tr;
     const char *live = r->ctx->cfg->postfix_config_dir;
     char *stage = gen_dir(r, PN_SVC_POSTFIX, gen, true);
-    char *conf = pn_sprintf("%s/conf", stage);
+    /* a copy of the live main.cf and master.cf with the managed parameters
+     * naming the staged tables; kept between runs (see gen_dir) */
+    char *conf = pn_sprintf("%s/validate", r->root[PN_SVC_POSTFIX]);
     bool ok = pn_mkdir(tr, conf, 0755, err);
     static const char *const files[] = {"main.cf", "master.cf"};
     for (size_t i = 0; ok && i < 2; i++) {
         char *from = pn_sprintf("%s/%s", live, files[i]);
         char *to = pn_sprintf("%s/%s", conf, files[i]);
         pn_str text = PN_STR_INIT;
-        ok = pn_read_file(tr, from, 0, &text, err) &&
-             pn_write_file(tr, to, text.s, text.len, 0644, err);
+        ok = pn_read_file(tr, from, 0, &text, err);
+        if (ok && i == 0) {
+            pn_argv names = {0}, values = {0};
+            for (size_t k = 0; k < r->nparams; k++) {
+                char *v = staged_value(r, k, stage);
+                pn_argv_add(&names, r->params[k].name);
+                pn_argv_add(&values, v);
+                free(v);
+            }
+            pn_str edited = PN_STR_INIT;
+            edit_main_cf(&text, &names, &values, &edited);
+            pn_str_free(&text);
+            text = edited;
+            pn_argv_free(&names);
+            pn_argv_free(&values);
+        }
+        ok = ok && write_if_changed(tr, to, &text, err);
         pn_str_free(&text);
         free(from);
         free(to);
-    }
-    if (ok) {
-        pn_argv argv = {0};
-        pn_argv_addv(&argv, "postconf", "-c", conf, "-e", NULL);
-        for (size_t i = 0; i < r->nparams; i++) {
-            char *v = staged_value(r, i, stage);
-            pn_argv_addf(&argv, "%s=%s", r->params[i].name, v);
-            free(v);
-        }
-        pn_run_result res = PN_RUN_RESULT_INIT;
-        ok = run_argv(r, &argv, NULL, &res, err);
-        pn_run_result_free(&res);
-        pn_argv_free(&argv);
     }
     if (ok) {
         ap_step(r, "validating: postconf -n (warnings are errors)");
@@ -222,8 +294,6 @@ static bool validate_postfix(ap_run *r, int64_t gen, pn_err *err)
         pn_argv_free(&argv);
         pn_str_free(&keys);
     }
-    if (ok)
-        ok = pn_remove(tr, conf, err);
     free(conf);
     free(stage);
     return ok;
@@ -408,6 +478,29 @@ static void rollback(ap_run *r, const pn_apply_plan *plan, int64_t gen)
     (void)gen;
 }
 
+/* Public mailboxes live in Dovecot, not in files: create their folders and
+ * set their ACLs once the new users are in effect. A failure here leaves
+ * the generation live (mail flows) and is reported. */
+static bool sync_public(ap_run *r, int64_t gen, pn_err *err)
+{
+    pn_public *list = NULL;
+    size_t n = 0;
+    bool ok = pn_store_public_list(r->st, &list, &n, err);
+    if (ok && n) {
+        ap_step(r, "public mailboxes: folders and ACLs (doveadm)");
+        pn_str log = PN_STR_INIT;
+        ok = pn_dovecot_public_sync(r->ctx, list, n, r->ctx->cfg->dovecot_public_dir, &log, err);
+        if (log.len)
+            ap_log(r, "%s", pn_str_cstr(&log));
+        pn_str_free(&log);
+        if (!ok)
+            pn_err_prefix(err, "generation %lld is live, but the public mailboxes are not in"
+                               " place", (long long)gen);
+    }
+    pn_public_list_free(list, n);
+    return ok;
+}
+
 bool ap_execute(ap_run *r, pn_apply_result *res, pn_err *err)
 {
     pn_apply_plan *plan = &res->plan;
@@ -468,5 +561,5 @@ bool ap_execute(ap_run *r, pn_apply_result *res, pn_err *err)
     res->changed = true;
     ap_log(r, "generation %lld is live", (long long)gen);
     ap_prune(r);
-    return true;
+    return sync_public(r, gen, err);
 }

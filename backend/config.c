@@ -48,6 +48,7 @@ pn_config *pn_config_defaults(void)
     c->dovecot_public_dir = pn_strdup("/var/vmail/public");
     c->dovecot_mail_user = pn_strdup("vmail");
     c->dovecot_mail_group = pn_strdup("vmail");
+    c->dovecot_auth_group = pn_strdup("dovecot");
     c->apply_keep = 10;
     c->rspamd_config_file = pn_strdup("/etc/rspamd/rspamd.conf");
     c->rspamd_controller = pn_strdup(DEFAULT_CONTROLLER);
@@ -97,6 +98,7 @@ void pn_config_free(pn_config *c)
     free(c->dovecot_public_dir);
     free(c->dovecot_mail_user);
     free(c->dovecot_mail_group);
+    free(c->dovecot_auth_group);
     free(c->rspamd_config_file);
     free(c->rspamd_controller);
     free_vars(c);
@@ -643,7 +645,7 @@ static bool apply(parser *p, const node *root, pn_config *c)
                                       "logs", "state_db", "hosts", "console", "apply", NULL};
     static const char *const postfix_keys[] = {"config_dir", NULL};
     static const char *const dovecot_keys[] = {"config_file", "mail_root", "public_dir",
-                                               "mail_user", "mail_group", NULL};
+                                               "mail_user", "mail_group", "auth_group", NULL};
     static const char *const apply_keys[] = {"keep", NULL};
     static const char *const rspamd_keys[] = {"config_file", "controller", "vars", NULL};
     static const char *const console_keys[] = {"theme", "keymap", "refresh", NULL};
@@ -702,6 +704,11 @@ static bool apply(parser *p, const node *root, pn_config *c)
         if (!get_unix_name(p, n, "dovecot.mail_group", &s))
             return false;
         set_field(&c->dovecot_mail_group, s);
+    }
+    if (sec && (n = pn_yaml_lookup(sec, "auth_group"))) {
+        if (!get_unix_name(p, n, "dovecot.auth_group", &s))
+            return false;
+        set_field(&c->dovecot_auth_group, s);
     }
 
     if (!section(p, root, "rspamd", rspamd_keys, &sec))

@@ -11,11 +11,12 @@
  *   read_only: BOOL
  *   postfix:  { config_dir: DIR }
  *   dovecot:  { config_file: FILE, mail_root: DIR, public_dir: DIR,
- *               mail_user: NAME, mail_group: NAME }
+ *               mail_user: NAME, mail_group: NAME, auth_group: NAME }
  *             mail_root (default /var/vmail): homes are mail_root/DOMAIN/LOCAL;
  *             public_dir (default /var/vmail/public): the maildir root of the
  *             public namespace; mail_user/mail_group (default vmail): owner
- *             of the mail files
+ *             of the mail files; auth_group (default dovecot): the group of
+ *             Dovecot's auth process, which reads the password file (0640)
  *   apply:    { keep: N }  generations kept on disk (default 10, 2-1000)
  *   rspamd:   { config_file: FILE, controller: HOST:PORT, vars: { NAME: VALUE, ... } }
  *   logs:     [ PATH | { path: PATH, format: syslog|rfc3339|rspamd|journal-json }
@@ -64,6 +65,7 @@ typedef struct pn_config {
     char *dovecot_public_dir; /* the maildir of the public namespace */
     char *dovecot_mail_user;  /* uid/gid the mail is stored as */
     char *dovecot_mail_group;
+    char *dovecot_auth_group; /* group that may read the password file */
     int apply_keep;           /* generations kept on disk */
     char *rspamd_config_file;
     char *rspamd_controller;  /* host:port, may be NULL */

@@ -6,7 +6,8 @@
  *
  * Rules (the same ones render_postfix.c implements):
  *   - a relay domain: the message is relayed to its host:port, recipients
- *     are verified there first (reject_unverified_recipient); nothing else;
+ *     are verified there first (reject_unverified_recipient); its hidden
+ *     copy (BCC) applies as in a local domain; nothing else;
  *   - in a local domain the lookup order is: a mailbox, a group, an address
  *     of that domain (exact), an address "local@*" (wildcard; only when the
  *     domain has no mailbox, group or exact address with that local part),

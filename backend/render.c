@@ -152,6 +152,7 @@ typedef struct ctx {
     pn_address *addresses;
     size_t naddresses;
     strset local_domains, relay_domains, names; /* names: local@domain with a key in virtual */
+    strset active_groups;     /* enabled groups with members: they have a key */
     table virtual, vmailbox, vdomains, bcc, relay, transport, verify, internal, disabled, login;
 } ctx;
 
@@ -174,12 +175,16 @@ static const pn_public *public_named(const ctx *c, const char *name)
     return NULL;
 }
 
-/* "a, b, c" for the destinations of an address. */
+/* "a, b, c" for the destinations of an address. A disabled or empty group
+ * has no key of its own, so Postfix would hand it to the catch-all or
+ * bounce it: it is left out (explain.h: it delivers nothing). */
 static char *dests_value(const ctx *c, const pn_address *a)
 {
     pn_str s = PN_STR_INIT;
     for (size_t i = 0; i < a->ndests; i++) {
         const pn_dest *d = &a->dests[i];
+        if (d->kind == PN_DEST_GROUP && !set_has(&c->active_groups, d->target))
+            continue;
         if (s.len)
             pn_str_append(&s, ", ");
         if (d->kind == PN_DEST_PUBLIC) {
@@ -214,11 +219,17 @@ static void render_domains(ctx *c)
 {
     for (size_t i = 0; i < c->ndomains; i++) {
         const pn_domain *d = &c->domains[i];
+        if (d->bcc) {   /* local or relay: a copy of what arrives from outside */
+            char *k = pn_sprintf("@%s", d->name);
+            row(&c->bcc, k, d->bcc);
+            free(k);
+        }
         if (d->relay) {
             set_add(&c->relay_domains, d->name);
             row(&c->relay, d->name, "OK");
-            char *next = pn_sprintf("relay:[%s]:%d", d->relay_host,
-                                    d->relay_port ? d->relay_port : 25);
+            /* brackets: no MX lookup (transport(5)); IPv6 needs the ipv6: tag */
+            char *next = pn_sprintf("relay:[%s%s]:%d", strchr(d->relay_host, ':') ? "ipv6:" : "",
+                                    d->relay_host, d->relay_port ? d->relay_port : 25);
             row(&c->transport, d->name, next);
             free(next);
             row(&c->verify, d->name, "reject_unverified_recipient");
@@ -226,11 +237,6 @@ static void render_domains(ctx *c)
         }
         set_add(&c->local_domains, d->name);
         row(&c->vdomains, d->name, "OK");
-        if (d->bcc) {
-            char *k = pn_sprintf("@%s", d->name);
-            row(&c->bcc, k, d->bcc);
-            free(k);
-        }
     }
     if (c->npublics)
         row(&c->vdomains, PN_PUBLIC_DOMAIN, "OK");
@@ -285,6 +291,7 @@ static void render_groups(ctx *c)
                 g->enabled ? "550 5.1.1 group has no members" : "550 5.1.1 group is disabled");
             continue;
         }
+        set_add(&c->active_groups, g->address);
         pn_str v = PN_STR_INIT;
         for (size_t k = 0; k < g->nmembers; k++) {
             if (k)
@@ -300,7 +307,10 @@ static void render_groups(ctx *c)
 static void render_address(ctx *c, const pn_address *a, const char *key)
 {
     char *v = dests_value(c, a);
-    row(&c->virtual, key, v);
+    if (v[0])
+        row(&c->virtual, key, v);
+    else
+        row(&c->disabled, key, "550 5.1.1 no active destination");
     free(v);
     if (a->internal)
         row(&c->internal, key, "REJECT access denied");
@@ -344,14 +354,15 @@ static void render_domain_tail(ctx *c)
         if (d->relay)
             continue;
         char *pm = pn_sprintf("postmaster@%s", d->name);
-        if (d->catchall) {
-            char *k = pn_sprintf("@%s", d->name);
-            row(&c->virtual, k, d->catchall);
-            free(k);
-        } else if (!set_has(&c->names, pm)) {
+        char *at = pn_sprintf("@%s", d->name);
+        bool own = set_has(&c->names, pm);
+        if (d->catchall)
+            row(&c->virtual, at, d->catchall);
+        else if (!own)
             row(&c->virtual, pm, "postmaster");
-        }
-        add_probe(c->out, "virtual", pm, NULL);
+        /* postmap -q looks up one key: probe the one that answers */
+        add_probe(c->out, "virtual", own || !d->catchall ? pm : at, NULL);
+        free(at);
         free(pm);
     }
 }
@@ -444,8 +455,10 @@ static bool render_dovecot(ctx *c, pn_err *err)
         for (size_t g = 0; g < c->ngroups; g++)
             for (size_t k = 0; k < c->groups[g].nmembers; k++)
                 if (!strcasecmp(c->groups[g].members[k], m->address)) {
+                    /* ACL identifiers are matched lower-case (dovecot_public.c) */
                     pn_str_append(&groups, groups.len ? "," : "");
-                    pn_str_append(&groups, c->groups[g].address);
+                    for (const char *ch = c->groups[g].address; *ch; ch++)
+                        pn_str_appendc(&groups, (char)tolower((unsigned char)*ch));
                 }
         if (groups.len)
             pn_str_appendf(&extra, "%suserdb_acl_groups=%s", extra.len ? " " : "",
@@ -465,9 +478,12 @@ static bool render_dovecot(ctx *c, pn_err *err)
     }
     for (size_t i = 0; i < c->npublics; i++) {
         char *u = public_user(c->publics[i].id);
+        /* home outside the public tree: quota and index files stay out of it */
         pn_argv_addf(&users.lines,
-                     "%s:::::%s::userdb_mail=maildir:%s:INBOX=%s/.%s userdb_quota_rule=*:storage=0",
-                     u, p->public_dir, p->public_dir, p->public_dir, c->publics[i].name);
+                     "%s:::::%s/" PN_PUBLIC_DOMAIN "/p%lld::userdb_mail=maildir:%s:INBOX=%s/.%s"
+                     " userdb_quota_rule=*:storage=0",
+                     u, p->mail_root, (long long)c->publics[i].id, p->public_dir, p->public_dir,
+                     c->publics[i].name);
         pn_argv_add(&names, u);
         free(u);
     }
@@ -549,6 +565,7 @@ bool pn_render(pn_store *st, const pn_render_paths *paths, pn_render_out *out, p
     set_free(&c.local_domains);
     set_free(&c.relay_domains);
     set_free(&c.names);
+    set_free(&c.active_groups);
     if (!ok)
         pn_render_out_clear(out);
     return ok;

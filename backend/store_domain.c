@@ -33,7 +33,9 @@ static bool check_fields(pn_store *st, const pn_domain *in, int64_t *catchall_id
         if (!in->relay_host || !*in->relay_host)
             return pn_err_set(err, PN_E_INVALID,
                               "relay_host: is empty: a relay domain needs the host to relay to");
-        if (!pn_valid_hostname("relay_host", in->relay_host, err))
+        /* a host name, or an IP address (relayed to as [address]) */
+        if (!pn_valid_ip("relay_host", in->relay_host, NULL) &&
+            !pn_valid_hostname("relay_host", in->relay_host, err))
             return false;
         if (in->relay_port < 0 || in->relay_port > 65535)
             return pn_err_set(err, PN_E_INVALID, "relay_port: %d is not valid: must be 1-65535",

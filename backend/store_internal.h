@@ -64,6 +64,10 @@ char *st_domain_json(pn_store *st, int64_t id);
 char *st_mailbox_json(pn_store *st, int64_t id);
 char *st_group_json(pn_store *st, int64_t id);
 char *st_address_json(pn_store *st, int64_t id);
+char *st_public_json(pn_store *st, int64_t id);     /* store_public.c */
+/* A setting's value validated and normalised as pn_store_setting_set does
+ * ("100M" -> "104857600"; *out heap); unknown key: PN_E_INVALID. */
+bool st_setting_normalize(const char *key, const char *value, char **out, pn_err *err);
 /* Validate a field that ends up in maps (no ',' ':' etc. beyond validators). */
 bool st_valid_external(const char *field, const char *value, pn_err *err);
 

@@ -85,6 +85,11 @@ static char *public_json(pn_store *st, int64_t id)
     return pn_str_steal(&out);
 }
 
+char *st_public_json(pn_store *st, int64_t id)
+{
+    return public_json(st, id);
+}
+
 static bool write_owners(pn_store *st, int64_t id, const pn_public *in, pn_err *err)
 {
     sqlite3_stmt *s = st_prepare(st, "DELETE FROM public_owners WHERE public_id = ?1", err);

@@ -64,6 +64,13 @@ static int find(const char *key, pn_err *err)
     return -1;
 }
 
+bool st_setting_normalize(const char *key, const char *value, char **out, pn_err *err)
+{
+    int i = find(key, err);
+    *out = NULL;
+    return i >= 0 && pn_valid_text(key, value, 64, err) && settings[i].norm(key, value, out, err);
+}
+
 bool pn_store_setting_get(pn_store *st, const char *key, char **value, int64_t *rev,
                           pn_err *err)
 {

@@ -194,3 +194,12 @@ bool pn_sync_tree(pn_transport *t, const char *path, pn_err *err)
 {
     return check_path(t, "sync", path, err) && t->ops->sync_tree(t, path, err);
 }
+
+bool pn_chgrp(pn_transport *t, const char *path, const char *group, pn_err *err)
+{
+    if (!check_path(t, "chgrp", path, err))
+        return false;
+    if (!group || !group[0])
+        return pn_err_set(err, PN_E_INVALID, "chgrp %s: empty group", path);
+    return t->ops->chgrp(t, path, group, err);
+}

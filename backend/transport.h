@@ -102,6 +102,9 @@ typedef struct pn_transport_ops {
     bool (*rename)(pn_transport *t, const char *from, const char *to, pn_err *err);
     /* Remove a file, a symlink or a whole directory tree (absent: success). */
     bool (*remove)(pn_transport *t, const char *path, pn_err *err);
+    /* Change the group of path to the named group of the managed host
+     * (secrets readable by a service's group, e.g. Dovecot's auth). */
+    bool (*chgrp)(pn_transport *t, const char *path, const char *group, pn_err *err);
     /* fsync every regular file under path and the directories themselves. */
     bool (*sync_tree)(pn_transport *t, const char *path, pn_err *err);
     void (*destroy)(pn_transport *t);
@@ -134,5 +137,6 @@ bool pn_readlink(pn_transport *t, const char *path, pn_str *out, pn_err *err);
 bool pn_rename(pn_transport *t, const char *from, const char *to, pn_err *err);
 bool pn_remove(pn_transport *t, const char *path, pn_err *err);
 bool pn_sync_tree(pn_transport *t, const char *path, pn_err *err);
+bool pn_chgrp(pn_transport *t, const char *path, const char *group, pn_err *err);
 
 #endif

@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <grp.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -915,6 +916,22 @@ static bool local_remove(pn_transport *t, const char *path, pn_err *err)
     return true;
 }
 
+static bool local_chgrp(pn_transport *t, const char *path, const char *group, pn_err *err)
+{
+    (void)t;
+    struct group gr, *res = NULL;
+    char buf[4096];
+    if (getgrnam_r(group, &gr, buf, sizeof(buf), &res) != 0 || !res)
+        return pn_err_set(err, PN_E_NOTFOUND, "chgrp %s: no group '%s' on this host", path,
+                          group);
+    if (chown(path, (uid_t)-1, gr.gr_gid) < 0) {
+        int e = errno;
+        return pn_err_set(err, errno_code(e), "cannot change the group of %s to %s: %s", path,
+                          group, strerror(e));
+    }
+    return true;
+}
+
 static int sync_cb(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 {
     (void)ftw;
@@ -958,6 +975,7 @@ static const pn_transport_ops local_ops = {
     .rename = local_rename,
     .remove = local_remove,
     .sync_tree = local_sync_tree,
+    .chgrp = local_chgrp,
     .destroy = local_destroy,
 };
 

@@ -46,6 +46,9 @@ typedef struct pn_cli_noun {
     X(group)            \
     X(public)           \
     X(address)          \
+    X(export)           \
+    X(import)           \
+    X(setting)          \
     X(apply)            \
     X(revert)           \
     X(history)          \

@@ -2,6 +2,7 @@
  * store that deliver to mailboxes, groups, public mailboxes or external
  * addresses; "info@*" stands for the local part in every local domain. */
 #include "cli_store.h"
+#include "explain.h"
 #include "util/mem.h"
 
 #include <stdlib.h>
@@ -229,17 +230,84 @@ static int address_delete(pn_cli *cli, int argc, char **argv)
     return pn_cli_store_delete_verb(cli, argc, argv, &deleter);
 }
 
+/* explain: the tree (two spaces per depth), then where copies end up. */
+static void print_explain(pn_cli *cli, const char *address, const pn_explain *e)
+{
+    pn_str s = PN_STR_INIT;
+    if (cli->json) {
+        pn_json j;
+        pn_json_init(&j, &s, false);
+        pn_json_obj_begin(&j);
+        pn_json_kstr(&j, "address", e->nsteps ? e->steps[0].target : address);
+        pn_json_kbool(&j, "rejected", e->rejected);
+        pn_json_kbool(&j, "internal", e->internal);
+        pn_json_key(&j, "steps");
+        pn_json_arr_begin(&j);
+        for (size_t i = 0; i < e->nsteps; i++) {
+            pn_json_obj_begin(&j);
+            pn_json_kint(&j, "depth", e->steps[i].depth);
+            pn_json_kstr(&j, "kind", pn_explain_kind_name(e->steps[i].kind));
+            pn_json_kstr(&j, "target", e->steps[i].target);
+            pn_json_kstr(&j, "text", e->steps[i].text);
+            pn_json_obj_end(&j);
+        }
+        pn_json_arr_end(&j);
+        pn_json_key(&j, "finals");
+        pn_json_arr_begin(&j);
+        for (size_t i = 0; i < e->nfinals; i++)
+            pn_json_str(&j, e->finals[i]);
+        pn_json_arr_end(&j);
+        pn_json_obj_end(&j);
+        pn_str_appendc(&s, '\n');
+    } else {
+        for (size_t i = 0; i < e->nsteps; i++) {
+            for (int d = 0; d < e->steps[i].depth; d++)
+                pn_str_append(&s, "  ");
+            pn_cli_cell(&s, e->steps[i].text, 0);
+            pn_str_appendc(&s, '\n');
+        }
+        pn_str_append(&s, "Ends up in:");
+        if (!e->nfinals)
+            pn_str_append(&s, " nothing (rejected)");
+        pn_str_appendc(&s, '\n');
+        for (size_t i = 0; i < e->nfinals; i++) {
+            pn_str_append(&s, "  ");
+            pn_cli_cell(&s, e->finals[i], 0);
+            pn_str_appendc(&s, '\n');
+        }
+    }
+    pn_cli_flush(&s);
+}
+
+static bool address_explain_read(pn_cli *cli, pn_store *st, const pn_cli_opts *o, pn_err *err)
+{
+    pn_explain e = {0};
+    bool ok = pn_explain_address(st, o->words.v[0], &e, err);
+    if (ok)
+        print_explain(cli, o->words.v[0], &e);
+    pn_explain_clear(&e);
+    return ok;
+}
+
+static int address_explain(pn_cli *cli, int argc, char **argv)
+{
+    return pn_cli_store_read_verb(cli, argc, argv, NOUN " explain", " ", 1, "an address",
+                                  address_explain_read);
+}
+
 static const pn_cli_store_verbs verbs = {NOUN, address_list, address_show, address_add,
                                          address_edit, address_delete};
 
 static int address_run(pn_cli *cli, int argc, char **argv)
 {
+    if (argc >= 2 && !strcmp(argv[1], "explain"))
+        return address_explain(cli, argc, argv);
     return pn_cli_store_dispatch(&verbs, cli, argc, argv);
 }
 
 const pn_cli_noun pn_cli_noun_address = {
     .name = "address",
-    .summary = "list, show, add, edit and delete addresses (aliases)",
+    .summary = "list, show, add, edit, delete and explain addresses (aliases)",
     .usage =
         "usage: postern address list\n"
         "       postern address show ADDRESS\n"
@@ -247,6 +315,7 @@ const pn_cli_noun pn_cli_noun_address = {
         "       postern address edit ADDRESS [--to DEST ...] [--add-to DEST ...]\n"
         "                    [--remove-to DEST ...] [--internal | --no-internal] [--rev N]\n"
         "       postern address delete ADDRESS [--yes] [--rev N]\n"
+        "       postern address explain ADDRESS\n"
         "\n"
         "An address delivers its mail to one or more destinations. DEST is\n"
         "user:MAILBOX (or a bare mailbox address), group:GROUP, public:NAME or\n"
@@ -257,12 +326,21 @@ const pn_cli_noun pn_cli_noun_address = {
         "--remove-to change them; --rev N refuses the change unless the address is\n"
         "still at revision N. delete asks on a terminal; otherwise give --yes.\n"
         "\n"
+        "explain shows where mail to ADDRESS (any address of a domain postern\n"
+        "manages) would go after the next apply: the mailbox, group, address,\n"
+        "wildcard or catch-all that takes it, groups expanded, forwards, the\n"
+        "domain's hidden copy (BCC), the internal flag, or the relay host; then\n"
+        "\"Ends up in:\" and every final destination. A rejected address is an\n"
+        "answer (exit 0); an invalid address or an unmanaged domain is exit 1.\n"
+        "\n"
         "Changes are recorded in the state DB (with a journal entry) and go out to\n"
         "Postfix and Dovecot with 'postern apply'.\n"
         "\n"
         "--json: list prints an array, show one object:\n"
         "  {\"address\", \"internal\", \"to\": [{\"kind\": \"user\"|\"group\"|\"public\"|\"external\",\n"
         "   \"target\"}], \"rev\", \"created\", \"updated\"}.\n"
-        "  add/edit/delete print {\"ok\": true, \"entity\", \"name\", \"action\", \"rev\"}.\n",
+        "  add/edit/delete print {\"ok\": true, \"entity\", \"name\", \"action\", \"rev\"}.\n"
+        "  explain prints {\"address\", \"rejected\", \"internal\", \"steps\": [{\"depth\",\n"
+        "   \"kind\", \"target\", \"text\"}], \"finals\": [\"mailbox a@example.com\", ...]}.\n",
     .run = address_run,
 };

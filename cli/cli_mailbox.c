@@ -1,8 +1,10 @@
 /* cli_mailbox.c - `postern mailbox ...`: user mailboxes in the state store
- * (display name, password, protocols, quota, spam retention, forwards).
+ * (display name, password, protocols, quota, spam retention, forwards), and
+ * the quota usage the running Dovecot reports (show, usage: dovecot.h).
  * Passwords come from stdin or a 0600 file, never the command line, and are
  * never printed. */
 #include "cli_store.h"
+#include "dovecot.h"
 #include "util/mem.h"
 #include "util/text.h"
 
@@ -13,10 +15,8 @@
 
 #define NOUN "mailbox"
 
-static void json_mailbox(pn_json *j, const void *item)
+static void json_mailbox_fields(pn_json *j, const pn_mailbox *m)
 {
-    const pn_mailbox *m = item;
-    pn_json_obj_begin(j);
     pn_json_kstr(j, "address", m->address);
     pn_json_kstr(j, "name", m->display_name);
     pn_json_kbool(j, "imap", m->imap);
@@ -31,6 +31,72 @@ static void json_mailbox(pn_json *j, const void *item)
     pn_json_arr_end(j);
     pn_json_kbool(j, "keep_copy", m->forward_keep_copy);
     pn_cli_json_meta(j, m->rev, m->created, m->updated);
+}
+
+static void json_mailbox(pn_json *j, const void *item)
+{
+    pn_json_obj_begin(j);
+    json_mailbox_fields(j, item);
+    pn_json_obj_end(j);
+}
+
+/* Quota usage as Dovecot reports it (mailbox show, mailbox usage). */
+static void json_usage_fields(pn_json *j, const pn_quota_usage *u)
+{
+    pn_json_kint(j, "storage_bytes", u->storage_used);
+    pn_json_key(j, "storage_limit_bytes");
+    if (u->storage_limit < 0)
+        pn_json_null(j);
+    else
+        pn_json_int(j, u->storage_limit);
+    pn_json_kint(j, "percent", u->storage_percent);
+    pn_json_key(j, "messages");
+    if (u->messages_used < 0)
+        pn_json_null(j);
+    else
+        pn_json_int(j, u->messages_used);
+    pn_json_key(j, "messages_limit");
+    if (u->messages_limit < 0)
+        pn_json_null(j);
+    else
+        pn_json_int(j, u->messages_limit);
+}
+
+/* "1.2M of 10M (12%)", or "1.2M (no limit)". */
+static void usage_text(pn_str *s, const pn_quota_usage *u)
+{
+    pn_text_size(s, u->storage_used);
+    if (u->storage_limit < 0) {
+        pn_str_append(s, " (no limit)");
+        return;
+    }
+    pn_str_append(s, " of ");
+    pn_text_size(s, u->storage_limit);
+    pn_str_appendf(s, " (%d%%)", u->storage_percent);
+}
+
+/* mailbox show --json: the mailbox plus "quota_used" (null with
+ * "quota_used_error" when Dovecot did not answer). */
+typedef struct show_item {
+    const pn_mailbox *m;
+    const pn_quota_usage *usage;   /* NULL: unavailable */
+    const char *why;
+} show_item;
+
+static void json_show(pn_json *j, const void *item)
+{
+    const show_item *it = item;
+    pn_json_obj_begin(j);
+    json_mailbox_fields(j, it->m);
+    pn_json_key(j, "quota_used");
+    if (it->usage) {
+        pn_json_obj_begin(j);
+        json_usage_fields(j, it->usage);
+        pn_json_obj_end(j);
+    } else {
+        pn_json_null(j);
+        pn_json_kstr(j, "quota_used_error", it->why);
+    }
     pn_json_obj_end(j);
 }
 
@@ -96,9 +162,14 @@ static bool mailbox_show_read(pn_cli *cli, pn_store *st, const pn_cli_opts *o, p
         pn_mailbox_clear(&m);
         return false;
     }
+    pn_quota_usage usage = {0};
+    pn_err uerr = PN_ERR_INIT;
+    pn_ctx *ctx = pn_cli_ctx(cli);
+    bool have_usage = ctx && pn_dovecot_quota_get(ctx, m.address, &usage, &uerr);
     pn_str s = PN_STR_INIT;
     if (cli->json) {
-        pn_cli_json_entities(&s, &m, sizeof(m), 1, true, json_mailbox);
+        show_item it = {&m, have_usage ? &usage : NULL, pn_err_msg(&uerr)};
+        pn_cli_json_entities(&s, &it, sizeof(it), 1, true, json_show);
     } else {
         pn_str p = PN_STR_INIT, q = PN_STR_INIT;
         protocols_text(&p, &m);
@@ -107,6 +178,13 @@ static bool mailbox_show_read(pn_cli *cli, pn_store *st, const pn_cli_opts *o, p
         pn_str_append(&s, "name:           "); pn_cli_cell(&s, m.display_name, 0); pn_str_appendc(&s, '\n');
         pn_str_append(&s, "protocols:      "); pn_cli_cell(&s, pn_str_cstr(&p), 0); pn_str_appendc(&s, '\n');
         pn_str_append(&s, "quota:          "); pn_cli_cell(&s, pn_str_cstr(&q), 0); pn_str_appendc(&s, '\n');
+        pn_str u = PN_STR_INIT;
+        if (have_usage)
+            usage_text(&u, &usage);
+        else
+            pn_str_appendf(&u, "unavailable (%s)", pn_err_msg(&uerr));
+        pn_str_append(&s, "quota used:     "); pn_cli_cell(&s, pn_str_cstr(&u), 0); pn_str_appendc(&s, '\n');
+        pn_str_free(&u);
         if (m.spam_retention_days < 0)
             pn_str_append(&s, "spam retention: default\n");
         else
@@ -123,6 +201,8 @@ static bool mailbox_show_read(pn_cli *cli, pn_store *st, const pn_cli_opts *o, p
         pn_str_free(&q);
     }
     pn_cli_flush(&s);
+    pn_quota_usage_clear(&usage);
+    pn_err_clear(&uerr);
     pn_mailbox_clear(&m);
     return true;
 }
@@ -310,8 +390,72 @@ static int mailbox_delete(pn_cli *cli, int argc, char **argv)
 static const pn_cli_store_verbs verbs = {NOUN, mailbox_list, mailbox_show, mailbox_add,
                                          mailbox_edit, mailbox_delete};
 
+static void json_usage(pn_json *j, const void *item)
+{
+    const pn_quota_usage *u = item;
+    pn_json_obj_begin(j);
+    pn_json_kstr(j, "user", u->user);
+    pn_json_kstr(j, "quota_name", u->quota_name);
+    json_usage_fields(j, u);
+    pn_json_obj_end(j);
+}
+
+/* `postern mailbox usage`: what Dovecot counts for every user (quota get -A). */
+static int mailbox_usage(pn_cli *cli, int argc, char **argv)
+{
+    pn_cli_opts o;
+    int rc = PN_EXIT_OK;
+    if (!pn_cli_opts_parse(NOUN " usage", " ", " ", argc, argv, 2, &o, &rc) ||
+        !pn_cli_opts_words(NOUN " usage", &o, 0, "no arguments", &rc)) {
+        pn_cli_opts_free(&o);
+        return rc;
+    }
+    pn_cli_opts_free(&o);
+    pn_ctx *ctx = pn_cli_ctx(cli);
+    if (!ctx)
+        return PN_EXIT_FAIL;
+    pn_quota_usage *list = NULL;
+    size_t n = 0;
+    pn_err err = PN_ERR_INIT;
+    if (!pn_dovecot_quota_all(ctx, &list, &n, &err))
+        return pn_cli_store_fail(NOUN " usage", &err);
+    pn_str s = PN_STR_INIT;
+    if (cli->json) {
+        pn_cli_json_entities(&s, list, sizeof(*list), n, false, json_usage);
+    } else {
+        pn_str_append(&s, "USER                           USED     LIMIT    USE%  MESSAGES\n");
+        for (size_t i = 0; i < n; i++) {
+            pn_str used = PN_STR_INIT, limit = PN_STR_INIT, pct = PN_STR_INIT;
+            pn_text_size(&used, list[i].storage_used);
+            if (list[i].storage_limit < 0) {
+                pn_str_append(&limit, "none");
+                pn_str_append(&pct, "-");
+            } else {
+                pn_text_size(&limit, list[i].storage_limit);
+                pn_str_appendf(&pct, "%d%%", list[i].storage_percent);
+            }
+            pn_cli_cell(&s, list[i].user, 30);
+            pn_cli_cell(&s, pn_str_cstr(&used), 8);
+            pn_cli_cell(&s, pn_str_cstr(&limit), 8);
+            pn_cli_cell(&s, pn_str_cstr(&pct), 5);
+            if (list[i].messages_used < 0)
+                pn_str_append(&s, "-\n");
+            else
+                pn_str_appendf(&s, "%lld\n", (long long)list[i].messages_used);
+            pn_str_free(&used);
+            pn_str_free(&limit);
+            pn_str_free(&pct);
+        }
+    }
+    pn_cli_flush(&s);
+    pn_quota_usage_list_free(list, n);
+    return PN_EXIT_OK;
+}
+
 static int mailbox_run(pn_cli *cli, int argc, char **argv)
 {
+    if (argc >= 2 && !strcmp(argv[1], "usage"))
+        return mailbox_usage(cli, argc, argv);
     return pn_cli_store_dispatch(&verbs, cli, argc, argv);
 }
 
@@ -331,6 +475,7 @@ const pn_cli_noun pn_cli_noun_mailbox = {
         "                    [--forward ADDR ... | --no-forwards] [--keep-copy|--no-keep-copy]\n"
         "                    [--rev N]\n"
         "       postern mailbox delete ADDRESS [--cascade] [--yes] [--rev N]\n"
+        "       postern mailbox usage\n"
         "\n"
         "User mailboxes. The password is read from stdin (one line) or from a file\n"
         "that only its owner can read (mode 0600); it is never taken from the command\n"
@@ -347,10 +492,20 @@ const pn_cli_noun pn_cli_noun_mailbox = {
         "Changes are recorded in the state DB (with a journal entry) and go out to\n"
         "Postfix and Dovecot with 'postern apply'.\n"
         "\n"
+        "show also asks the running Dovecot how much of the quota is used\n"
+        "(doveadm quota get) and says 'unavailable' with the reason when it cannot.\n"
+        "usage lists what Dovecot counts for every user it knows (doveadm quota\n"
+        "get -A): storage used, its limit, the percentage and the message count.\n"
+        "\n"
         "--json: list prints an array, show one object:\n"
         "  {\"address\", \"name\", \"imap\", \"pop3\", \"smtp\", \"quota_bytes\" (-1 = default),\n"
         "   \"spam_retention_days\" (-1 = default), \"forwards\": [...], \"keep_copy\",\n"
         "   \"rev\", \"created\", \"updated\"}; no password or hash is ever included.\n"
+        "  show adds \"quota_used\": {\"storage_bytes\", \"storage_limit_bytes\" (null = no\n"
+        "  limit), \"percent\", \"messages\", \"messages_limit\"}, or null with\n"
+        "  \"quota_used_error\" when Dovecot did not answer.\n"
+        "  usage prints an array of {\"user\", \"quota_name\", \"storage_bytes\",\n"
+        "  \"storage_limit_bytes\", \"percent\", \"messages\", \"messages_limit\"}.\n"
         "  add/edit/delete print {\"ok\": true, \"entity\", \"name\", \"action\", \"rev\"}.\n",
     .run = mailbox_run,
 };
