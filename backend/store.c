@@ -205,6 +205,23 @@ bool st_split_address(pn_store *st, const char *field, const char *address, bool
     return true;
 }
 
+bool st_local_domain(pn_store *st, const char *field, int64_t domain_id, pn_err *err)
+{
+    sqlite3_stmt *s = st_prepare(st, "SELECT name, relay_host FROM domains WHERE id = ?1 AND"
+                                     " delivery = 'relay'", err);
+    if (!s)
+        return false;
+    sqlite3_bind_int64(s, 1, domain_id);
+    bool ok = true;
+    if (sqlite3_step(s) == SQLITE_ROW)
+        ok = pn_err_set(err, PN_E_INVALID,
+                        "%s: domain %s relays its mail to %s: its mailboxes, groups and"
+                        " addresses live on that server", field, sqlite3_column_text(s, 0),
+                        sqlite3_column_text(s, 1));
+    sqlite3_finalize(s);
+    return ok;
+}
+
 static bool named_id(pn_store *st, const char *table, const char *what, const char *field,
                      const char *address, int64_t *id, pn_err *err)
 {

@@ -138,6 +138,7 @@ bool pn_store_address_add(pn_store *st, const pn_address *in, int64_t *id_out, p
     if (!st_begin_write(st, "add address", err))
         return false;
     if (!st_split_address(st, "address", in->address, true, &lp, &dom, err) ||
+        (dom && !st_local_domain(st, "address", dom, err)) ||
         !st_name_free(st, dom, lp, "address", 0, err))
         goto fail;
     sqlite3_stmt *s = st_prepare(st, "INSERT INTO addresses(domain_id, localpart, internal,"

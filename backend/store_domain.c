@@ -137,6 +137,24 @@ bool pn_store_domain_edit(pn_store *st, const pn_domain *in, pn_err *err)
     if (!st_check_rev(st, "domains", in->id, in->rev, entity, err) ||
         !check_fields(st, in, &catchall_id, err))
         goto fail;
+    if (in->relay) {   /* its mailboxes would silently stop being delivered */
+        sqlite3_stmt *q = st_prepare(st, "SELECT (SELECT count(*) FROM mailboxes WHERE"
+                                         " domain_id = ?1) + (SELECT count(*) FROM groups WHERE"
+                                         " domain_id = ?1) + (SELECT count(*) FROM addresses"
+                                         " WHERE domain_id = ?1)", err);
+        if (!q)
+            goto fail;
+        sqlite3_bind_int64(q, 1, in->id);
+        int64_t held = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
+        sqlite3_finalize(q);
+        if (held) {
+            pn_err_set(err, PN_E_CONFLICT,
+                       "delivery: %s still has %lld mailboxes, groups or addresses; a relay"
+                       " domain holds none: delete or move them first", entity,
+                       (long long)held);
+            goto fail;
+        }
+    }
     before = st_domain_json(st, in->id);
     sqlite3_stmt *s = st_prepare(st, "UPDATE domains SET delivery = ?2, relay_host = ?3,"
                                      " relay_port = ?4, bcc = ?5, catchall_mailbox_id = ?6,"

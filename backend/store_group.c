@@ -56,6 +56,7 @@ bool pn_store_group_add(pn_store *st, const pn_group *in, int64_t *id_out, pn_er
     if (!st_begin_write(st, "add group", err))
         return false;
     if (!st_split_address(st, "address", in->address, false, &lp, &dom, err) ||
+        !st_local_domain(st, "address", dom, err) ||
         !st_name_free(st, dom, lp, "group", 0, err))
         goto fail;
     sqlite3_stmt *s = st_prepare(st, "INSERT INTO groups(domain_id, localpart, enabled, created,"

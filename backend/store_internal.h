@@ -33,6 +33,9 @@ int64_t st_now(void);
 
 /* Domain id by name: false + PN_E_NOTFOUND "<field>: domain 'x' does not exist". */
 bool st_domain_id(pn_store *st, const char *field, const char *name, int64_t *id, pn_err *err);
+/* A relay domain holds no mailboxes, groups or addresses: false +
+ * PN_E_INVALID naming field when domain_id is one. */
+bool st_local_domain(pn_store *st, const char *field, int64_t domain_id, pn_err *err);
 /* Split "local@domain" after validating; *domain_id = 0 for "local@*" when
  * allow_wildcard. Local part is returned in *local (heap). */
 bool st_split_address(pn_store *st, const char *field, const char *address, bool allow_wildcard,

@@ -92,6 +92,7 @@ bool pn_store_mailbox_add(pn_store *st, const pn_mailbox *in, const char *passwo
     }
     int64_t dom, id;
     if (!st_split_address(st, "address", in->address, false, &lp, &dom, err) ||
+        !st_local_domain(st, "address", dom, err) ||
         !st_name_free(st, dom, lp, "mailbox", 0, err))
         goto fail;
     sqlite3_stmt *s = st_prepare(st, "INSERT INTO mailboxes(domain_id, localpart, display_name,"

@@ -194,6 +194,15 @@ static void test_domain_crud(void **state)
     assert_int_equal(got.rev, 2);
     pn_domain_clear(&got);
 
+    /* a relay domain holds no mailboxes */
+    pn_mailbox m = {0};
+    m.address = "alice@example.com";
+    m.quota_bytes = -1;
+    m.spam_retention_days = -1;
+    assert_false(pn_store_mailbox_add(f->st, &m, "s3cret-Pass", NULL, &err));
+    assert_int_equal(err.code, PN_E_INVALID);
+    assert_non_null(strstr(err.msg, "domain example.com relays its mail to mx.inside.example.com"));
+
     pn_domain *list;
     size_t n;
     assert_true(pn_store_domain_list(f->st, &list, &n, &err));
