@@ -64,7 +64,7 @@ enum {
     X(MARK_RANGE,    "mark-range",    "list",  "range",   "Mark from the last mark to the cursor", 0)      \
     X(MARK_ALL,      "mark-all",      "list",  "all",     "Mark every row matching the filter", 0)         \
     X(MARK_CLEAR,    "mark-clear",    "list",  "unmark",  "Clear all marks", 0)                            \
-    X(Q_DELETE,      "delete",        "queue", "delete",  "Delete the selected messages", PN_AF_DANGEROUS | PN_AF_WRITES | PN_AF_NEEDS_SELECTION | PN_AF_BULK) \
+    X(Q_DELETE,      "delete",        "queue", "delete",  "Delete the selected rows", PN_AF_DANGEROUS | PN_AF_WRITES | PN_AF_NEEDS_SELECTION | PN_AF_BULK) \
     X(Q_HOLD,        "hold",          "queue", "hold",    "Put the selected messages on hold", PN_AF_WRITES | PN_AF_NEEDS_SELECTION | PN_AF_BULK) \
     X(Q_RELEASE,     "release",       "queue", "release", "Release the selected messages from hold", PN_AF_WRITES | PN_AF_NEEDS_SELECTION | PN_AF_BULK) \
     X(Q_REQUEUE,     "requeue",       "queue", "requeue", "Requeue the selected messages (new queue IDs)", PN_AF_WRITES | PN_AF_NEEDS_SELECTION | PN_AF_BULK) \
@@ -79,7 +79,13 @@ enum {
     X(L_IN_QUEUE,    "in-queue",      "logs",  "queue",   "In a trace: show the message on the Queue screen if it is still queued", 0) \
     X(L_NEXT_MSG,    "next-message",  "logs",  "next-msg", "In a trace: the next message of the same sender", 0) \
     X(L_PREV_MSG,    "prev-message",  "logs",  "prev-msg", "In a trace: the previous message of the same sender", 0) \
-    X(L_HISTOGRAM,   "histogram",     "logs",  "hist",    "Show or hide the time histogram above the log lines", 0)
+    X(L_HISTOGRAM,   "histogram",     "logs",  "hist",    "Show or hide the time histogram above the log lines", 0) \
+    X(C_ADD,         "add",           "domains", "add",   "Add an entry to the list shown (a form)", PN_AF_WRITES) \
+    X(C_EDIT,        "edit",          "domains", "edit",  "Edit the row under the cursor (a form)", PN_AF_WRITES | PN_AF_NEEDS_SELECTION) \
+    X(C_APPLY,       "apply",         "domains", "apply", "Put the pending changes into effect (the diff, confirm, apply)", PN_AF_WRITES) \
+    X(C_JOURNAL,     "journal",       "domains", "journal", "Show every change, newest first, and the generation that applied it", 0) \
+    X(C_KIND,        "kind",          "mailboxes", "kind", "Show mailboxes, groups or public mailboxes: kind [mailboxes|groups|public]", 0) \
+    X(C_EXPLAIN,     "explain",       "addresses", "explain", "Where mail to an address goes: explain [ADDRESS] (default: the row)", 0)
 
 typedef enum pn_action_id {
 #define PN_ACTION_ENUM(id, name, group, shortname, help, flags) PN_A_##id,

@@ -91,6 +91,19 @@ void pn_app_flash(pn_app *app, int role, const char *fmt, ...)
     app->dirty = true;
 }
 
+void pn_app_set_badge(pn_app *app, const char *text)
+{
+    if (text && !*text)
+        text = NULL;
+    if (!text && !app->badge)
+        return;
+    if (text && app->badge && !strcmp(text, app->badge))
+        return;
+    free(app->badge);
+    app->badge = text ? pn_strdup(text) : NULL;
+    app->dirty = true;
+}
+
 int pn_app_refresh_interval(const pn_app *app)
 {
     return app->refresh;
@@ -777,6 +790,7 @@ static void free_app(pn_app *app)
         pn_history_free(&app->history[i]);
     free(app->last_search);
     free(app->flash);
+    free(app->badge);
     free(app->dump_dir);
     free(app->startup_error);
     pn_argv_free(&app->trace_keys);

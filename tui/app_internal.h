@@ -107,6 +107,7 @@ struct pn_app {
     bool flash_sticky;         /* survives one key (set during the key) */
     int refresh;
     bool paused;
+    char *badge;               /* title-bar notice (pn_app_set_badge) or NULL */
     bool quit;
     int exit_code;
     /* dirty state */

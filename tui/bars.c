@@ -1,6 +1,7 @@
 /* bars.c - the fixed lines around a screen: the title bar (postern, the
- * instance, a read-only badge, pause and job state, the screen's status on
- * the right), the tab bar (numbers and titles, compacted to fit; screens not
+ * instance, the read-only and pause badges, the app's badge such as the
+ * pending changes, job state, the screen's status on the right), the tab
+ * bar (numbers and titles, compacted to fit; screens not
  * available yet in the disabled role), the status line (flash messages, job
  * progress, a key sequence being typed) and the hint bar, generated from the
  * live keymap so it always shows the keys actually bound. */
@@ -46,6 +47,11 @@ static void draw_title(pn_app *app, pn_canvas *c)
         x += pn_draw_text(c, 0, x, w - x, PN_ROLE_TITLE_BADGE, " READ-ONLY ") + 1;
     if (app->paused)
         x += pn_draw_text(c, 0, x, w - x, PN_ROLE_TITLE_BADGE, " PAUSED ") + 1;
+    if (app->badge) {
+        char *b = pn_sprintf(" %s ", app->badge);
+        x += pn_draw_text(c, 0, x, w - x, PN_ROLE_TITLE_BADGE, b) + 1;
+        free(b);
+    }
     pn_str job = PN_STR_INIT;
     job_text(app, &job, false);
     if (job.len)

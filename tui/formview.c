@@ -1,7 +1,8 @@
 /* formview.c - a pn_form (form.h) drawn over the screen: a label and a
- * field per line, the error right under the field that has it, the help
- * line of the focused field, OK and Cancel. Keys bound in modes.form run
- * pn_form_exec; other keys go to pn_form_key. done() reports the outcome. */
+ * field per line, the error right under the field that has it (wrapped to
+ * the field's width, at most three lines), the help line of the focused
+ * field, OK and Cancel. Keys bound in modes.form run pn_form_exec; other
+ * keys go to pn_form_key. done() reports the outcome. */
 #include "app_internal.h"
 #include "util/mem.h"
 #include "util/text.h"
@@ -69,6 +70,38 @@ static void field_text(const pn_field *f, pn_str *out)
     }
 }
 
+#define ERROR_LINES_MAX 3
+
+/* "! message" cut into lines of at most width columns at blanks
+ * (continuation lines indented by two), at most ERROR_LINES_MAX; the last
+ * one is cut with an ellipsis when the message is longer. */
+static void error_lines(const char *msg, int width, pn_argv *out)
+{
+    pn_str line = PN_STR_INIT;
+    pn_str_appendf(&line, "! %s", msg);
+    const char *p = pn_str_cstr(&line);
+    if (width < 8)
+        width = 8;
+    while (*p && out->n < ERROR_LINES_MAX) {
+        const char *indent = out->n ? "  " : "";
+        int room = width - (int)strlen(indent);
+        size_t len = strlen(p), cut = len;
+        if ((int)pn_text_width(p) > room && out->n + 1 < ERROR_LINES_MAX) {
+            cut = 0;
+            for (size_t i = 1; i < len; i++)
+                if (p[i] == ' ' && (int)pn_text_width_n(p, i) <= room)
+                    cut = i;
+            if (!cut)
+                cut = len;
+        }
+        pn_argv_addf(out, "%s%.*s", indent, (int)cut, p);
+        p += cut;
+        while (*p == ' ')
+            p++;
+    }
+    pn_str_free(&line);
+}
+
 static void form_draw(pn_app *app, pn_modal *m, pn_canvas *c)
 {
     formview *v = (formview *)m;
@@ -79,10 +112,17 @@ static void form_draw(pn_app *app, pn_modal *m, pn_canvas *c)
         if (w > label_w)
             label_w = w;
     }
-    int errors = 0;
-    for (size_t i = 0; i < f->n; i++)
-        errors += f->fields[i].error ? 1 : 0;
     int w = 70 < app->cols - 2 ? 70 : app->cols - 2;
+    int fx0 = 2 + 2 + (label_w > w / 3 ? w / 3 : label_w) + 2;
+    int errors = 0;
+    for (size_t i = 0; i < f->n; i++) {
+        if (!f->fields[i].error)
+            continue;
+        pn_argv el = PN_ARGV_INIT;
+        error_lines(f->fields[i].error, w - 2 - fx0, &el);
+        errors += (int)el.n;
+        pn_argv_free(&el);
+    }
     int h = (int)f->n + errors + 6;
     if (h > app->lines - 2)
         h = app->lines - 2;
@@ -116,10 +156,11 @@ static void form_draw(pn_app *app, pn_modal *m, pn_canvas *c)
         }
         y++;
         if (fd->error) {
-            pn_str_reset(&t);
-            pn_str_appendf(&t, "! %s", fd->error);
-            pn_draw_text(c, y, fx, fw, PN_ROLE_FORM_ERROR, pn_str_cstr(&t));
-            y++;
+            pn_argv el = PN_ARGV_INIT;
+            error_lines(fd->error, fw, &el);
+            for (size_t k = 0; k < el.n && y < r.y + r.h - 3; k++, y++)
+                pn_draw_text(c, y, fx, fw, PN_ROLE_FORM_ERROR, el.v[k]);
+            pn_argv_free(&el);
         }
     }
     /* help of the focused field */

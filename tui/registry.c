@@ -19,12 +19,6 @@
         .not_yet = why,                     \
     };
 
-NOT_YET(domains, "Domains", "Virtual mail domains",
-        "Domains: virtual domains, mailboxes and addresses come with issue 6")
-NOT_YET(mailboxes, "Mailboxes", "Dovecot mailboxes and quotas",
-        "Mailboxes: virtual domains, mailboxes and addresses come with issue 6")
-NOT_YET(addresses, "Addresses", "Aliases and forwarding addresses",
-        "Addresses: virtual domains, mailboxes and addresses come with issue 6")
 NOT_YET(filter, "Filter", "Rspamd spam filter settings and history",
         "Filter: the Rspamd screen comes with a later issue")
 NOT_YET(relay, "Relay", "Outbound relay hosts and transports",

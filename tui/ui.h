@@ -95,6 +95,11 @@ int64_t pn_app_now_ms(const pn_app *app);
 int64_t pn_app_time(const pn_app *app);
 /* One-line message in the status line until the next key (role: theme.h). */
 void pn_app_flash(pn_app *app, int role, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* A short notice in the title bar on every screen, next to READ-ONLY and
+ * PAUSED, until replaced or cleared (NULL or ""): "3 changes not applied".
+ * The text itself carries the meaning (it is drawn as a badge, not only in
+ * a colour). */
+void pn_app_set_badge(pn_app *app, const char *text);
 /* Auto-refresh interval of the screens (seconds; 0 = off) and pause state. */
 int pn_app_refresh_interval(const pn_app *app);
 bool pn_app_paused(const pn_app *app);

@@ -1,0 +1,34 @@
+/* mailboxes_screen.h - private state of the Mailboxes screen, shared by its
+ * files: mailboxes.c (ops, the three lists, loading, the kind switch) and
+ * mailboxes_forms.c (add and edit forms, deletes). Nothing outside
+ * screens/mailboxes*.c includes this. */
+#ifndef PN_MAILBOXES_SCREEN_H
+#define PN_MAILBOXES_SCREEN_H
+
+#include "store_view.h"
+
+/* The screen shows one kind at a time; `kind` (x) switches. */
+typedef enum mb_kind { MB_MAILBOXES, MB_GROUPS, MB_PUBLIC, MB_KINDS } mb_kind;
+
+typedef struct mailboxes_screen {
+    sv_screen base;            /* first: the shared code sees this */
+    mb_kind kind;
+    sv_table tables[MB_KINDS];
+    /* the rows, for the edit forms */
+    pn_mailbox *mailboxes;
+    size_t nmailboxes;
+    pn_group *groups;
+    size_t ngroups;
+    pn_public *publics;
+    size_t npublics;
+    sv_form form;
+} mailboxes_screen;
+
+/* mailboxes_forms.c */
+int mb_open_add(mailboxes_screen *m);
+int mb_open_edit(mailboxes_screen *m);
+int mb_delete(mailboxes_screen *m);
+/* "alice@example.com, group:staff@example.com" */
+void mb_owners_text(pn_str *out, const pn_public *p);
+
+#endif
