@@ -99,4 +99,14 @@ bool pn_dovecot_public_sync(pn_ctx *ctx, const pn_public *list, size_t n,
  * does not. */
 bool pn_dovecot_user_check(pn_ctx *ctx, const char *user, pn_err *err);
 
+/* The spam retention job (dovecot_spam.c): for each mailbox with a
+ * retention of at least one day (its own, else the setting
+ * mailbox.default_spam_retention_days), `doveadm expunge -u USER mailbox
+ * FOLDER savedbefore Nd`. One line per mailbox goes to report
+ * ("user<TAB>outcome<TAB>detail"); *failed counts the mailboxes doveadm
+ * refused. false only when nothing could run (doveadm missing, store error,
+ * read-only without dry_run). */
+bool pn_dovecot_expunge_spam(pn_ctx *ctx, pn_store *st, const char *folder, bool dry_run,
+                             pn_str *report, size_t *failed, pn_err *err);
+
 #endif

@@ -382,9 +382,103 @@ static const pn_cli_store_deleter deleter = {
     "public mailbox owners and catch-alls; its stored mail stays on disk.",
     pn_store_mailbox_delete};
 
+static const pn_cli_store_deleter deleter_remove_mail = {
+    NOUN, "a mailbox address",
+    "Refused while groups, addresses, public mailboxes or catch-alls name it. "
+    "Its stored mail is DELETED from disk as well (--remove-mail).",
+    "It is also removed from groups, address destinations, public mailbox owners and "
+    "catch-alls, and its stored mail is DELETED from disk (--remove-mail).",
+    pn_store_mailbox_delete};
+
+/* delete [--remove-mail]: the mail stays on disk unless asked; then the
+ * home <mail_root>/<domain>/<local> goes once the mailbox is deleted. */
 static int mailbox_delete(pn_cli *cli, int argc, char **argv)
 {
-    return pn_cli_store_delete_verb(cli, argc, argv, &deleter);
+    bool remove_mail = false;
+    int kept = 0;
+    for (int i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "--remove-mail"))
+            remove_mail = true;
+        else
+            argv[kept++] = argv[i];
+    }
+    argc = kept;
+    char *address = argc > 2 && argv[2][0] != '-' ? pn_strdup(argv[2]) : NULL;
+    int rc = pn_cli_store_delete_verb(cli, argc, argv,
+                                      remove_mail ? &deleter_remove_mail : &deleter);
+    if (rc == PN_EXIT_OK && remove_mail && address) {
+        /* the store validated the address: no '/' and no ".." can reach the path */
+        pn_ctx *ctx = pn_cli_ctx(cli);
+        const char *at = strrchr(address, '@');
+        pn_err err = PN_ERR_INIT;
+        if (ctx && at) {
+            char *lower = pn_strdup(address);
+            for (char *c = lower; *c; c++)
+                *c = (char)tolower((unsigned char)*c);
+            char *home = pn_sprintf("%s/%s/%.*s", ctx->cfg->dovecot_mail_root,
+                                    lower + (at - address) + 1, (int)(at - address), lower);
+            if (pn_ctx_check_write(ctx, "remove mail", &err) && pn_remove(ctx->tr, home, &err))
+                fprintf(stderr, "postern: mailbox delete: removed its mail (%s)\n", home);
+            else
+                rc = pn_cli_fail(NOUN " delete --remove-mail", &err);
+            free(home);
+            free(lower);
+        }
+        pn_err_clear(&err);
+    }
+    free(address);
+    return rc;
+}
+
+/* expunge-spam [--folder NAME] [--dry-run]: the spam retention job. */
+static int mailbox_expunge_spam(pn_cli *cli, int argc, char **argv)
+{
+    pn_cli_opts o;
+    int rc;
+    if (!pn_cli_opts_parse(NOUN " expunge-spam", " --dry-run ", " --folder ", argc, argv, 2, &o,
+                           &rc))
+        return rc;
+    if (!pn_cli_opts_words(NOUN " expunge-spam", &o, 0, "no arguments", &rc)) {
+        pn_cli_opts_free(&o);
+        return rc;
+    }
+    pn_cli_store cs;
+    if (!pn_cli_store_open(cli, &cs)) {
+        pn_cli_opts_free(&o);
+        return PN_EXIT_FAIL;
+    }
+    const char *folder = pn_cli_opt(&o, "--folder");
+    pn_str report = PN_STR_INIT;
+    size_t failed = 0;
+    pn_err err = PN_ERR_INIT;
+    if (!pn_dovecot_expunge_spam(cli->ctx, cs.st, folder ? folder : "Junk",
+                                 pn_cli_opt_has(&o, "--dry-run"), &report, &failed, &err)) {
+        rc = pn_cli_fail(NOUN " expunge-spam", &err);
+    } else {
+        pn_str out = PN_STR_INIT;
+        const char *p = pn_str_cstr(&report);
+        while (*p) {   /* user<TAB>outcome<TAB>detail, printed sanitised */
+            const char *nl = strchr(p, '\n');
+            char *line = pn_strndup(p, nl ? (size_t)(nl - p) : strlen(p));
+            char *t1 = strchr(line, '\t'), *t2 = t1 ? strchr(t1 + 1, '\t') : NULL;
+            if (t1 && t2) {
+                *t1 = *t2 = '\0';
+                pn_cli_cell(&out, line, 30);
+                pn_cli_cell(&out, t1 + 1, 15);
+                pn_cli_cell(&out, t2 + 1, 0);
+                pn_str_appendc(&out, '\n');
+            }
+            free(line);
+            p = nl ? nl + 1 : p + strlen(p);
+        }
+        pn_cli_flush(&out);
+        rc = failed ? PN_EXIT_FAIL : PN_EXIT_OK;
+    }
+    pn_str_free(&report);
+    pn_err_clear(&err);
+    pn_cli_store_close(&cs);
+    pn_cli_opts_free(&o);
+    return rc;
 }
 
 static const pn_cli_store_verbs verbs = {NOUN, mailbox_list, mailbox_show, mailbox_add,
@@ -456,6 +550,8 @@ static int mailbox_run(pn_cli *cli, int argc, char **argv)
 {
     if (argc >= 2 && !strcmp(argv[1], "usage"))
         return mailbox_usage(cli, argc, argv);
+    if (argc >= 2 && !strcmp(argv[1], "expunge-spam"))
+        return mailbox_expunge_spam(cli, argc, argv);
     return pn_cli_store_dispatch(&verbs, cli, argc, argv);
 }
 
@@ -474,8 +570,9 @@ const pn_cli_noun pn_cli_noun_mailbox = {
         "                    [--imap|--no-imap] [--pop3|--no-pop3] [--smtp|--no-smtp]\n"
         "                    [--forward ADDR ... | --no-forwards] [--keep-copy|--no-keep-copy]\n"
         "                    [--rev N]\n"
-        "       postern mailbox delete ADDRESS [--cascade] [--yes] [--rev N]\n"
+        "       postern mailbox delete ADDRESS [--cascade] [--remove-mail] [--yes] [--rev N]\n"
         "       postern mailbox usage\n"
+        "       postern mailbox expunge-spam [--folder NAME] [--dry-run]\n"
         "\n"
         "User mailboxes. The password is read from stdin (one line) or from a file\n"
         "that only its owner can read (mode 0600); it is never taken from the command\n"
@@ -487,7 +584,13 @@ const pn_cli_noun pn_cli_noun_mailbox = {
         "refuses the change unless the mailbox is still at revision N.\n"
         "delete is refused while groups, addresses, public mailboxes or catch-alls\n"
         "name the mailbox, unless --cascade removes those references. It asks on a\n"
-        "terminal; otherwise give --yes.\n"
+        "terminal; otherwise give --yes. The stored mail stays on disk (a deleted\n"
+        "domain keeps its mail too) unless --remove-mail deletes the mailbox's home\n"
+        "(<dovecot.mail_root>/DOMAIN/LOCAL) as well.\n"
+        "expunge-spam is the spam retention job for a daily timer: for every mailbox\n"
+        "whose retention (its own, else 'postern setting' mailbox.default_spam_\n"
+        "retention_days) is at least a day, it expunges what was saved in the spam\n"
+        "folder (default Junk) longer ago (doveadm expunge ... savedbefore Nd).\n"
         "\n"
         "Changes are recorded in the state DB (with a journal entry) and go out to\n"
         "Postfix and Dovecot with 'postern apply'.\n"

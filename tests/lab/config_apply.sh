@@ -225,6 +225,20 @@ s=noimap-$tag
 py send "$SMTP" x@remote.example bob@t1.example "$s" >/dev/null
 check "  ... mail is still delivered to bob" in_maildir bob@t1.example "$s"
 
+# ---------------------------------------------------------------- spam retention, removing mail
+p mailbox edit ann@t1.example --spam-retention 3 >/dev/null
+doveadm -c "$dc" save -u ann@t1.example -m Junk <<<"Subject: junk-$tag
+
+x" 2>"$tmp/last"
+p mailbox expunge-spam --dry-run >"$tmp/spam.txt" 2>&1
+check "expunge-spam --dry-run names the mailboxes with a retention" grep -Eq '^ann@t1.example +would expunge +Junk saved over 3 days ago' "$tmp/spam.txt"
+p mailbox expunge-spam >"$tmp/spam.txt" 2>&1; rc=$?
+check "expunge-spam runs doveadm expunge for them" bash -c "[ $rc -eq 0 ] && grep -Eq '^ann@t1.example +expunged' '$tmp/spam.txt'"
+check "  ... a message saved just now stays in Junk" expect "found 1" py count "$IMAP" ann@t1.example pw-ann@t1.example Junk "junk-$tag"
+check "a deleted mailbox keeps its mail on disk" bash -c "'$bin' mailbox delete qq@t1.example --yes >/dev/null && [ -d '$maildirs/t1.example/qq/Maildir' ]"
+check "delete --remove-mail removes it" bash -c "'$bin' mailbox delete cat@t1.example --remove-mail --yes >/dev/null 2>&1 && [ ! -e '$maildirs/t1.example/cat' ]"
+check "read-only mode refuses apply" bash -c "! '$bin' --read-only apply 2>&1 | grep -q 'is live' && '$bin' --read-only apply 2>&1 | grep -qi 'read-only'"
+
 # ---------------------------------------------------------------- failures
 live=$(readlink "$pf/postern/current")
 postconf -c "$pf" -n >"$tmp/maincf.before"
