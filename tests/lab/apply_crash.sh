@@ -44,8 +44,9 @@ for i in 1 2 3; do
   s=$(date +%s%N); p apply --quiet >/dev/null 2>&1; e=$(date +%s%N)
   durs+=($(( (e - s) / 1000000 )))
 done
-span=$(printf '%s\n' "${durs[@]}" | sort -n | sed -n 2p)
-echo "# one apply takes about $span ms here; kills land in 0..$((span + span / 4)) ms"
+# the quickest of three: most kills must land before the run ends
+span=$(printf '%s\n' "${durs[@]}" | sort -n | sed -n 1p)
+echo "# one apply takes at least $span ms here; kills land in 0..$span ms"
 
 # check_round I: the invariants after a kill; prints why on failure
 check_round() {
@@ -69,10 +70,10 @@ check_round() {
 }
 
 bad=0; killed=0; done_before=0; i=0
-while [ $killed -lt "$kills_wanted" ] && [ $i -lt $((kills_wanted * 2)) ]; do
+while [ $killed -lt "$kills_wanted" ] && [ $i -lt $((kills_wanted * 3)) ]; do
   i=$((i + 1))
   p address add "c$i@crash.example" --to user:box@crash.example >/dev/null
-  delay=$(( RANDOM % (span + span / 4 + 1) ))
+  delay=$(( RANDOM % (span + 1) ))
   p apply --quiet >/dev/null 2>&1 &
   pid=$!
   sleep "$(printf '0.%03d' "$delay")"

@@ -138,7 +138,8 @@ p apply --dry-run >"$tmp/dry.txt" 2>&1; rc=$?
 cp "$tmp/dry.txt" "$tmp/last"
 if [ $rc -eq 0 ] && grep -q '^+trio@t1.example ann@t1.example, team@t1.example, ext@remote.example$' "$tmp/dry.txt" &&
    grep -q 'dry run: nothing was changed' "$tmp/dry.txt"; then ok "apply --dry-run shows the unified diff"; else notok "apply --dry-run shows the unified diff" "$tmp/last"; fi
-check "dry run hides password hashes" bash -c "grep -q '^+ann@t1.example:(password hash)$' '$tmp/dry.txt' && ! grep -q 'CRYPT' '$tmp/dry.txt'"
+hashes_hidden() { grep -q '^+ann@t1.example:(password hash)$' "$tmp/dry.txt" && ! grep -Eq '\{CRYPT\}|\$(y|6)\$' "$tmp/dry.txt"; }
+check "dry run hides password hashes" hashes_hidden
 before_gen=$(readlink "$pf/postern/current" 2>/dev/null || echo none)
 check "dry run changed nothing" test "$(readlink "$pf/postern/current" 2>/dev/null || echo none)" = "$before_gen"
 p apply >"$tmp/apply.txt" 2>&1; rc=$?
