@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define RELOAD_TIMEOUT_MS 60000
 
@@ -24,14 +25,29 @@ static char *gen_dir(const ap_run *r, pn_service s, int64_t gen, bool stage)
     return pn_sprintf("%s/gen-%lld", r->root[s], (long long)gen);
 }
 
+/* Postfix reads a main.cf modified within the last second only once it is
+ * older (it dozes 300 ms at a time: 1-2 s), so that it never reads one
+ * half written. Ours are whole (renamed into place, or postconf -e is
+ * done): date them a few seconds back. */
+static void backdate(ap_run *r, const char *path)
+{
+    if (!pn_set_mtime(r->ctx->tr, path, (int64_t)time(NULL) - 3, NULL))
+        ap_log(r, "  (could not date %s back: Postfix will wait for it)", path);
+}
+
 /* Write path only when its content differs. */
-static bool write_if_changed(pn_transport *tr, const char *path, const pn_str *text, pn_err *err)
+static bool write_if_changed(ap_run *r, const char *path, const pn_str *text, pn_err *err)
 {
     pn_str old = PN_STR_INIT;
-    bool same = pn_read_file(tr, path, 0, &old, NULL) && old.len == text->len &&
+    bool same = pn_read_file(r->ctx->tr, path, 0, &old, NULL) && old.len == text->len &&
                 !memcmp(old.s, text->s, text->len);
     pn_str_free(&old);
-    return same || pn_write_file(tr, path, text->s, text->len, 0644, err);
+    if (same)
+        return true;
+    if (!pn_write_file(r->ctx->tr, path, text->s, text->len, 0644, err))
+        return false;
+    backdate(r, path);
+    return true;
 }
 
 static bool run_argv(ap_run *r, pn_argv *argv, const char *input, pn_run_result *res,
@@ -205,7 +221,7 @@ static bool validate_postfix(ap_run *r, int64_t gen, pn_err *err)
             pn_argv_free(&names);
             pn_argv_free(&values);
         }
-        ok = ok && write_if_changed(tr, to, &text, err);
+        ok = ok && write_if_changed(r, to, &text, err);
         pn_str_free(&text);
         free(from);
         free(to);
@@ -271,12 +287,18 @@ static bool validate_postfix(ap_run *r, int64_t gen, pn_err *err)
                 pn_argv_addf(&got, "%.*s", (int)len, p);
                 p += len + (nl ? 1 : 0);
             }
+            size_t next = 0;
             for (size_t i = 0; ok && i < r->out.nprobes; i++) {
                 const pn_render_probe *pr = &r->out.probes[i];
                 if (strcmp(pr->map, f->name))
                     continue;
                 size_t klen = strlen(pr->key);
                 const char *found = NULL;
+                /* postmap -q - answers in the order of its input, one line
+                 * per key found: walk both in step, scan only after a miss */
+                if (next < got.n && !strncasecmp(got.v[next], pr->key, klen) &&
+                    got.v[next][klen] == '\t')
+                    found = got.v[next++] + klen + 1;
                 for (size_t g = 0; g < got.n && !found; g++)
                     if (!strncasecmp(got.v[g], pr->key, klen) && got.v[g][klen] == '\t')
                         found = got.v[g] + klen + 1;
@@ -386,6 +408,11 @@ static bool set_params(ap_run *r, bool restore, pn_err *err)
     if (ok && x.n > 4)
         ok = run_argv(r, &x, NULL, &res, err);
     pn_run_result_free(&res);
+    if (ok && (e.n > 4 || x.n > 4)) {
+        char *main_cf = pn_sprintf("%s/main.cf", r->ctx->cfg->postfix_config_dir);
+        backdate(r, main_cf);
+        free(main_cf);
+    }
     pn_argv_free(&e);
     pn_argv_free(&x);
     return ok;

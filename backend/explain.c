@@ -20,6 +20,7 @@
 
 #include <ctype.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -266,26 +267,54 @@ static bool relayed_member(walk *w, int depth, const char *kind, const char *nam
 
 #define RELAY_COLS " d.delivery = 'relay', d.relay_host, COALESCE(d.relay_port, 25)"
 
-static bool expand_mailbox(walk *w, int depth, int64_t id)
+/* The row of the mailbox or group id: sql selects its name, a flag, a count
+ * and RELAY_COLS (?1 = id). When it is in a relay domain the relay step is
+ * written and *relayed set: nothing more to expand. */
+typedef struct member_row {
+    char *name;
+    bool flag;                /* mailbox: keeps a copy; group: enabled */
+    int64_t count;            /* mailbox: forwards; group: members */
+    bool relayed;
+} member_row;
+
+static bool read_member(walk *w, int depth, const char *kind, const char *sql, int64_t id,
+                        member_row *out)
 {
-    sqlite3_stmt *s = prepare_id(w, "SELECT m.localpart || '@' || d.name, m.forward_keep_copy,"
-                                    " (SELECT count(*) FROM mailbox_forwards f"
-                                    "   WHERE f.mailbox_id = m.id)," RELAY_COLS
-                                    " FROM mailboxes m JOIN domains d ON d.id = m.domain_id"
-                                    " WHERE m.id = ?1", id);
+    memset(out, 0, sizeof(*out));
+    sqlite3_stmt *s = prepare_id(w, sql, id);
     if (!s)
         return false;
     int rc = sqlite3_step(s);
-    char *name = rc == SQLITE_ROW ? st_col_text(s, 0) : NULL;
-    bool keep = rc == SQLITE_ROW && sqlite3_column_int(s, 1);
-    int64_t nforwards = rc == SQLITE_ROW ? sqlite3_column_int64(s, 2) : 0;
-    bool relayed = name && relayed_member(w, depth, "mailbox", name, s, 3);
-    if (!finish(w, s, rc, "explain: mailbox"))
+    if (rc == SQLITE_ROW) {
+        out->name = st_col_text(s, 0);
+        out->flag = sqlite3_column_int(s, 1);
+        out->count = sqlite3_column_int64(s, 2);
+        out->relayed = out->name && relayed_member(w, depth, kind, out->name, s, 3);
+    }
+    char what[32];
+    snprintf(what, sizeof(what), "explain: %s", kind);
+    if (!finish(w, s, rc, what))
         return false;
-    if (!name)
-        return pn_err_set(w->err, PN_E_INTERNAL, "explain: mailbox id %lld vanished",
+    if (!out->name)
+        return pn_err_set(w->err, PN_E_INTERNAL, "explain: %s id %lld vanished", kind,
                           (long long)id);
-    if (relayed) {
+    return true;
+}
+
+static bool expand_mailbox(walk *w, int depth, int64_t id)
+{
+    member_row row;
+    if (!read_member(w, depth, "mailbox",
+                     "SELECT m.localpart || '@' || d.name, m.forward_keep_copy,"
+                     " (SELECT count(*) FROM mailbox_forwards f"
+                     "   WHERE f.mailbox_id = m.id)," RELAY_COLS
+                     " FROM mailboxes m JOIN domains d ON d.id = m.domain_id"
+                     " WHERE m.id = ?1", id, &row))
+        return false;
+    char *name = row.name;
+    bool keep = row.flag;
+    int64_t nforwards = row.count;
+    if (row.relayed) {
         free(name);
         return true;
     }
@@ -305,8 +334,9 @@ static bool expand_mailbox(walk *w, int depth, int64_t id)
             step(w, depth, PN_EX_MAILBOX, name, "mailbox %s forwards to %lld address%s and"
                  " keeps no copy", name, (long long)nforwards, plural);
         }
-        s = prepare_id(w, "SELECT address FROM mailbox_forwards WHERE mailbox_id = ?1"
-                          " ORDER BY address", id);
+        sqlite3_stmt *s = prepare_id(w, "SELECT address FROM mailbox_forwards"
+                                        " WHERE mailbox_id = ?1 ORDER BY address", id);
+        int rc = SQLITE_DONE;
         ok = s != NULL;
         while (ok && (rc = sqlite3_step(s)) == SQLITE_ROW) {
             char *to = st_col_text(s, 0);
@@ -324,24 +354,18 @@ static bool expand_mailbox(walk *w, int depth, int64_t id)
 
 static bool expand_group(walk *w, int depth, int64_t id)
 {
-    sqlite3_stmt *s = prepare_id(w, "SELECT g.localpart || '@' || d.name, g.enabled,"
-                                    " (SELECT count(*) FROM group_members gm"
-                                    "   WHERE gm.group_id = g.id)," RELAY_COLS
-                                    " FROM groups g JOIN domains d ON d.id = g.domain_id"
-                                    " WHERE g.id = ?1", id);
-    if (!s)
+    member_row row;
+    if (!read_member(w, depth, "group",
+                     "SELECT g.localpart || '@' || d.name, g.enabled,"
+                     " (SELECT count(*) FROM group_members gm"
+                     "   WHERE gm.group_id = g.id)," RELAY_COLS
+                     " FROM groups g JOIN domains d ON d.id = g.domain_id"
+                     " WHERE g.id = ?1", id, &row))
         return false;
-    int rc = sqlite3_step(s);
-    char *name = rc == SQLITE_ROW ? st_col_text(s, 0) : NULL;
-    bool enabled = rc == SQLITE_ROW && sqlite3_column_int(s, 1);
-    int64_t nmembers = rc == SQLITE_ROW ? sqlite3_column_int64(s, 2) : 0;
-    bool relayed = name && relayed_member(w, depth, "group", name, s, 3);
-    if (!finish(w, s, rc, "explain: group"))
-        return false;
-    if (!name)
-        return pn_err_set(w->err, PN_E_INTERNAL, "explain: group id %lld vanished",
-                          (long long)id);
-    if (relayed) {
+    char *name = row.name;
+    bool enabled = row.flag;
+    int64_t nmembers = row.count;
+    if (row.relayed) {
         free(name);
         return true;
     }
@@ -355,10 +379,12 @@ static bool expand_group(walk *w, int depth, int64_t id)
     } else {
         step(w, depth, PN_EX_GROUP, name, "group %s (%lld member%s)", name, (long long)nmembers,
              nmembers == 1 ? "" : "s");
-        s = prepare_id(w, "SELECT gm.mailbox_id FROM group_members gm"
-                          " JOIN mailboxes m ON m.id = gm.mailbox_id"
-                          " JOIN domains d ON d.id = m.domain_id"
-                          " WHERE gm.group_id = ?1 ORDER BY m.localpart || '@' || d.name", id);
+        sqlite3_stmt *s = prepare_id(w, "SELECT gm.mailbox_id FROM group_members gm"
+                                        " JOIN mailboxes m ON m.id = gm.mailbox_id"
+                                        " JOIN domains d ON d.id = m.domain_id"
+                                        " WHERE gm.group_id = ?1"
+                                        " ORDER BY m.localpart || '@' || d.name", id);
+        int rc = SQLITE_DONE;
         ok = s != NULL;
         while (ok && (rc = sqlite3_step(s)) == SQLITE_ROW)
             ok = expand_mailbox(w, depth + 1, sqlite3_column_int64(s, 0));

@@ -141,16 +141,7 @@ typedef struct ctx {
     pn_store *st;
     const pn_render_paths *paths;
     pn_render_out *out;
-    pn_domain *domains;
-    size_t ndomains;
-    pn_mailbox *mailboxes;
-    size_t nmailboxes;
-    pn_group *groups;
-    size_t ngroups;
-    pn_public *publics;
-    size_t npublics;
-    pn_address *addresses;
-    size_t naddresses;
+    pn_store_state state;     /* the store as it is, in one snapshot */
     strset local_domains, relay_domains, names; /* names: local@domain with a key in virtual */
     strset active_groups;     /* enabled groups with members: they have a key */
     table virtual, vmailbox, vdomains, bcc, relay, transport, verify, internal, disabled, login;
@@ -169,9 +160,9 @@ static char *public_user(int64_t id)
 
 static const pn_public *public_named(const ctx *c, const char *name)
 {
-    for (size_t i = 0; i < c->npublics; i++)
-        if (!strcasecmp(c->publics[i].name, name))
-            return &c->publics[i];
+    for (size_t i = 0; i < c->state.npublics; i++)
+        if (!strcasecmp(c->state.publics[i].name, name))
+            return &c->state.publics[i];
     return NULL;
 }
 
@@ -199,15 +190,6 @@ static char *dests_value(const ctx *c, const pn_address *a)
     return pn_str_steal(&s);
 }
 
-static bool load(ctx *c, pn_err *err)
-{
-    return pn_store_domain_list(c->st, &c->domains, &c->ndomains, err) &&
-           pn_store_mailbox_list(c->st, NULL, &c->mailboxes, &c->nmailboxes, err) &&
-           pn_store_group_list(c->st, &c->groups, &c->ngroups, err) &&
-           pn_store_public_list(c->st, &c->publics, &c->npublics, err) &&
-           pn_store_address_list(c->st, &c->addresses, &c->naddresses, err);
-}
-
 static void add_probe(pn_render_out *out, const char *map, const char *key, const char *want)
 {
     out->probes = pn_realloc(out->probes, (out->nprobes + 1) * sizeof(*out->probes));
@@ -217,8 +199,8 @@ static void add_probe(pn_render_out *out, const char *map, const char *key, cons
 
 static void render_domains(ctx *c)
 {
-    for (size_t i = 0; i < c->ndomains; i++) {
-        const pn_domain *d = &c->domains[i];
+    for (size_t i = 0; i < c->state.ndomains; i++) {
+        const pn_domain *d = &c->state.domains[i];
         if (d->bcc) {   /* local or relay: a copy of what arrives from outside */
             char *k = pn_sprintf("@%s", d->name);
             row(&c->bcc, k, d->bcc);
@@ -238,14 +220,14 @@ static void render_domains(ctx *c)
         set_add(&c->local_domains, d->name);
         row(&c->vdomains, d->name, "OK");
     }
-    if (c->npublics)
+    if (c->state.npublics)
         row(&c->vdomains, PN_PUBLIC_DOMAIN, "OK");
 }
 
 static void render_mailboxes(ctx *c)
 {
-    for (size_t i = 0; i < c->nmailboxes; i++) {
-        const pn_mailbox *m = &c->mailboxes[i];
+    for (size_t i = 0; i < c->state.nmailboxes; i++) {
+        const pn_mailbox *m = &c->state.mailboxes[i];
         const char *dom = domain_of(m->address);
         if (!set_has(&c->local_domains, dom))
             continue;           /* a mailbox in a relay domain is not delivered here */
@@ -272,8 +254,8 @@ static void render_mailboxes(ctx *c)
         }
         row(&c->login, m->address, m->address);
     }
-    for (size_t i = 0; i < c->npublics; i++) {
-        char *u = public_user(c->publics[i].id);
+    for (size_t i = 0; i < c->state.npublics; i++) {
+        char *u = public_user(c->state.publics[i].id);
         row(&c->vmailbox, u, "public/");
         free(u);
     }
@@ -281,8 +263,8 @@ static void render_mailboxes(ctx *c)
 
 static void render_groups(ctx *c)
 {
-    for (size_t i = 0; i < c->ngroups; i++) {
-        const pn_group *g = &c->groups[i];
+    for (size_t i = 0; i < c->state.ngroups; i++) {
+        const pn_group *g = &c->state.groups[i];
         if (!set_has(&c->local_domains, domain_of(g->address)))
             continue;
         set_add(&c->names, g->address);
@@ -319,23 +301,23 @@ static void render_address(ctx *c, const pn_address *a, const char *key)
 static void render_addresses(ctx *c)
 {
     /* exact ones first: they hide wildcards of the same local part */
-    for (size_t i = 0; i < c->naddresses; i++) {
-        const pn_address *a = &c->addresses[i];
+    for (size_t i = 0; i < c->state.naddresses; i++) {
+        const pn_address *a = &c->state.addresses[i];
         const char *dom = domain_of(a->address);
         if (!strcmp(dom, "*") || !set_has(&c->local_domains, dom))
             continue;
         set_add(&c->names, a->address);
         render_address(c, a, a->address);
     }
-    for (size_t i = 0; i < c->naddresses; i++) {
-        const pn_address *a = &c->addresses[i];
+    for (size_t i = 0; i < c->state.naddresses; i++) {
+        const pn_address *a = &c->state.addresses[i];
         if (strcmp(domain_of(a->address), "*"))
             continue;
         int local_len = (int)(strrchr(a->address, '@') - a->address);
-        for (size_t d = 0; d < c->ndomains; d++) {
-            if (c->domains[d].relay)
+        for (size_t d = 0; d < c->state.ndomains; d++) {
+            if (c->state.domains[d].relay)
                 continue;
-            char *key = pn_sprintf("%.*s@%s", local_len, a->address, c->domains[d].name);
+            char *key = pn_sprintf("%.*s@%s", local_len, a->address, c->state.domains[d].name);
             if (!set_has(&c->names, key)) {
                 set_add(&c->names, key);
                 render_address(c, a, key);
@@ -349,8 +331,8 @@ static void render_addresses(ctx *c)
  * of $myorigin) for local domains that define neither. */
 static void render_domain_tail(ctx *c)
 {
-    for (size_t i = 0; i < c->ndomains; i++) {
-        const pn_domain *d = &c->domains[i];
+    for (size_t i = 0; i < c->state.ndomains; i++) {
+        const pn_domain *d = &c->state.domains[i];
         if (d->relay)
             continue;
         char *pm = pn_sprintf("postmaster@%s", d->name);
@@ -431,8 +413,8 @@ static bool render_dovecot(ctx *c, pn_err *err)
         return false;
     table passwd = {0}, users = {0}, deny = {0};
     pn_argv names = {0};
-    for (size_t i = 0; i < c->nmailboxes; i++) {
-        const pn_mailbox *m = &c->mailboxes[i];
+    for (size_t i = 0; i < c->state.nmailboxes; i++) {
+        const pn_mailbox *m = &c->state.mailboxes[i];
         const char *dom = domain_of(m->address);
         if (!set_has(&c->local_domains, dom))
             continue;
@@ -452,12 +434,12 @@ static bool render_dovecot(ctx *c, pn_err *err)
             quota_field(&extra, m->quota_bytes);
         }
         pn_str groups = PN_STR_INIT;
-        for (size_t g = 0; g < c->ngroups; g++)
-            for (size_t k = 0; k < c->groups[g].nmembers; k++)
-                if (!strcasecmp(c->groups[g].members[k], m->address)) {
+        for (size_t g = 0; g < c->state.ngroups; g++)
+            for (size_t k = 0; k < c->state.groups[g].nmembers; k++)
+                if (!strcasecmp(c->state.groups[g].members[k], m->address)) {
                     /* ACL identifiers are matched lower-case (dovecot_public.c) */
                     pn_str_append(&groups, groups.len ? "," : "");
-                    for (const char *ch = c->groups[g].address; *ch; ch++)
+                    for (const char *ch = c->state.groups[g].address; *ch; ch++)
                         pn_str_appendc(&groups, (char)tolower((unsigned char)*ch));
                 }
         if (groups.len)
@@ -476,14 +458,15 @@ static bool render_dovecot(ctx *c, pn_err *err)
         if (!m->smtp)
             pn_argv_addf(&deny.lines, "smtp/%s", m->address);
     }
-    for (size_t i = 0; i < c->npublics; i++) {
-        char *u = public_user(c->publics[i].id);
+    for (size_t i = 0; i < c->state.npublics; i++) {
+        const pn_public *pub = &c->state.publics[i];
+        char *u = public_user(pub->id);
         /* home outside the public tree: quota and index files stay out of it */
         pn_argv_addf(&users.lines,
                      "%s:::::%s/" PN_PUBLIC_DOMAIN "/p%lld::userdb_mail=maildir:%s:INBOX=%s/.%s"
                      " userdb_quota_rule=*:storage=0",
-                     u, p->mail_root, (long long)c->publics[i].id, p->public_dir, p->public_dir,
-                     c->publics[i].name);
+                     u, p->mail_root, (long long)pub->id, p->public_dir, p->public_dir,
+                     pub->name);
         pn_argv_add(&names, u);
         free(u);
     }
@@ -533,7 +516,7 @@ bool pn_render(pn_store *st, const pn_render_paths *paths, pn_render_out *out, p
 {
     *out = (pn_render_out){0};
     ctx c = {.st = st, .paths = paths, .out = out};
-    bool ok = load(&c, err);
+    bool ok = pn_store_state_load(st, &c.state, err);
     if (ok) {
         render_domains(&c);
         render_mailboxes(&c);
@@ -557,11 +540,7 @@ bool pn_render(pn_store *st, const pn_render_paths *paths, pn_render_out *out, p
                        &c.transport, &c.verify, &c.internal, &c.disabled, &c.login};
     for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++)
         pn_argv_free(&tables[i]->lines);
-    pn_domain_list_free(c.domains, c.ndomains);
-    pn_mailbox_list_free(c.mailboxes, c.nmailboxes);
-    pn_group_list_free(c.groups, c.ngroups);
-    pn_public_list_free(c.publics, c.npublics);
-    pn_address_list_free(c.addresses, c.naddresses);
+    pn_store_state_free(&c.state);
     set_free(&c.local_domains);
     set_free(&c.relay_domains);
     set_free(&c.names);

@@ -1,6 +1,7 @@
-/* store.c - the state store handle and the helpers every store_*.c uses:
- * write transactions with the read-only check, prepared statements, SQLite
- * errors as human reasons, revision checks and address resolution. */
+/* store.c - the state store handle, the whole-state snapshot (every list
+ * at once) and the helpers every store_*.c uses: write transactions with the
+ * read-only check, prepared statements, SQLite errors as human reasons,
+ * revision checks and address resolution. */
 #include "store_internal.h"
 #include "util/mem.h"
 #include "validate.h"
@@ -74,6 +75,35 @@ void pn_store_end_read(pn_store *st)
         return;
     sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
     st->in_read = false;
+}
+
+bool pn_store_state_load(pn_store *st, pn_store_state *out, pn_err *err)
+{
+    memset(out, 0, sizeof(*out));
+    /* No transaction open: one read snapshot, so the lists agree. */
+    bool own_read = sqlite3_get_autocommit(st->db);
+    if (own_read && !pn_store_begin_read(st, err))
+        return false;
+    bool ok = pn_store_domain_list(st, &out->domains, &out->ndomains, err) &&
+              pn_store_mailbox_list(st, NULL, &out->mailboxes, &out->nmailboxes, err) &&
+              pn_store_group_list(st, &out->groups, &out->ngroups, err) &&
+              pn_store_public_list(st, &out->publics, &out->npublics, err) &&
+              pn_store_address_list(st, &out->addresses, &out->naddresses, err);
+    if (own_read)
+        pn_store_end_read(st);
+    if (!ok)
+        pn_store_state_free(out);
+    return ok;
+}
+
+void pn_store_state_free(pn_store_state *s)
+{
+    pn_domain_list_free(s->domains, s->ndomains);
+    pn_mailbox_list_free(s->mailboxes, s->nmailboxes);
+    pn_group_list_free(s->groups, s->ngroups);
+    pn_public_list_free(s->publics, s->npublics);
+    pn_address_list_free(s->addresses, s->naddresses);
+    memset(s, 0, sizeof(*s));
 }
 
 bool st_begin_write(pn_store *st, const char *action, pn_err *err)

@@ -31,7 +31,7 @@ typedef struct pn_store pn_store;
 
 /* Limits enforced on free text fields. */
 #define PN_STORE_DISPLAY_NAME_MAX 200
-#define PN_STORE_PASSWORD_MAX 1024
+#define PN_STORE_PASSWORD_MAX 511     /* libcrypt: CRYPT_MAX_PASSPHRASE_SIZE - 1 */
 
 /* ctx may be NULL (writable); actor NULL = the unix user of geteuid().
  * The store does not own db. */
@@ -184,6 +184,28 @@ bool pn_store_public_delete(pn_store *st, const char *name, int64_t rev, bool ca
 bool pn_store_public_get(pn_store *st, const char *name, pn_public *out, pn_err *err);
 bool pn_store_public_list(pn_store *st, pn_public **out, size_t *count, pn_err *err);
 void pn_public_list_free(pn_public *list, size_t count);
+
+/* ---- the whole state: every list at once ---- */
+typedef struct pn_store_state {
+    pn_domain *domains;
+    size_t ndomains;
+    pn_mailbox *mailboxes;        /* all domains */
+    size_t nmailboxes;
+    pn_group *groups;
+    size_t ngroups;
+    pn_public *publics;
+    size_t npublics;
+    pn_address *addresses;
+    size_t naddresses;
+} pn_store_state;
+
+/* All five lists, sorted as their *_list calls sort them. They are read in
+ * the transaction the caller has open (a read snapshot or a write), else in
+ * a read snapshot of their own, so they always agree with each other. On
+ * failure *out is empty (nothing to free). */
+bool pn_store_state_load(pn_store *st, pn_store_state *out, pn_err *err);
+/* Frees the lists and empties s; safe on an empty state. */
+void pn_store_state_free(pn_store_state *s);
 
 /* ---- settings: server-wide defaults (key/value, validated per key) ---- */
 typedef struct pn_setting_def {

@@ -4,6 +4,7 @@
  * address, and the "internal" flag. Add, edit, delete, get, list. */
 #include "store_internal.h"
 #include "util/mem.h"
+#include "validate.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -87,6 +88,9 @@ static bool write_dests(pn_store *st, int64_t id, const pn_address *in, pn_err *
                 return false;
             break;
         case PN_DEST_PUBLIC: {
+            /* the rule first (as the import checks it), then whether it exists */
+            if (!pn_valid_localpart("destinations", d->target, err))
+                return false;
             sqlite3_stmt *q = st_prepare(st, "SELECT id FROM public_mailboxes WHERE name = ?1",
                                          err);
             if (!q)
@@ -278,7 +282,7 @@ static void read_row(pn_store *st, sqlite3_stmt *s, void *row)
 bool pn_store_address_get(pn_store *st, const char *address, pn_address *out, pn_err *err)
 {
     memset(out, 0, sizeof(*out));
-    int64_t id;
+    int64_t id = 0;
     return address_id(st, address, &id, err) &&
            st_read_one(st, ADDRESS_COLS "WHERE a.id = ?1", id, read_row, out, "get address", err);
 }

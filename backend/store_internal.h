@@ -44,6 +44,9 @@ bool st_split_address(pn_store *st, const char *field, const char *address, bool
 bool st_mailbox_id(pn_store *st, const char *field, const char *address, int64_t *id,
                    pn_err *err);
 bool st_group_id(pn_store *st, const char *field, const char *address, int64_t *id, pn_err *err);
+/* Id of the public mailbox name (validated), or PN_E_NOTFOUND naming field
+ * (store_public.c). */
+bool st_public_id(pn_store *st, const char *field, const char *name, int64_t *id, pn_err *err);
 /* "alice@example.com" for a mailbox/group/address id (heap). */
 char *st_mailbox_name(pn_store *st, int64_t id);
 char *st_group_name(pn_store *st, int64_t id);

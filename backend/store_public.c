@@ -27,11 +27,12 @@ void pn_public_list_free(pn_public *list, size_t count)
     free(list);
 }
 
-static bool public_id(pn_store *st, const char *name, int64_t *id, pn_err *err)
+bool st_public_id(pn_store *st, const char *field, const char *name, int64_t *id, pn_err *err)
 {
     if (!name || !*name)
-        return pn_err_set(err, PN_E_INVALID, "name: is empty: a public mailbox name is required");
-    if (!pn_valid_localpart("name", name, err))
+        return pn_err_set(err, PN_E_INVALID, "%s: is empty: a public mailbox name is required",
+                          field);
+    if (!pn_valid_localpart(field, name, err))
         return false;
     sqlite3_stmt *s = st_prepare(st, "SELECT id FROM public_mailboxes WHERE name = ?1", err);
     if (!s)
@@ -45,7 +46,12 @@ static bool public_id(pn_store *st, const char *name, int64_t *id, pn_err *err)
         return true;
     if (rc != SQLITE_DONE)
         return st_sql_error(st, rc, "public mailbox", err);
-    return pn_err_set(err, PN_E_NOTFOUND, "name: public mailbox %s does not exist", name);
+    return pn_err_set(err, PN_E_NOTFOUND, "%s: public mailbox %s does not exist", field, name);
+}
+
+static bool public_id(pn_store *st, const char *name, int64_t *id, pn_err *err)
+{
+    return st_public_id(st, "name", name, id, err);
 }
 
 /* {"name":..,"rev":..,"owners":["user:a@b","group:g@b"]} */
@@ -275,7 +281,7 @@ static void read_row(pn_store *st, sqlite3_stmt *s, void *row)
 bool pn_store_public_get(pn_store *st, const char *name, pn_public *out, pn_err *err)
 {
     memset(out, 0, sizeof(*out));
-    int64_t id;
+    int64_t id = 0;
     return public_id(st, name, &id, err) &&
            st_read_one(st, PUBLIC_COLS "WHERE id = ?1", id, read_row, out, "get public mailbox", err);
 }

@@ -24,7 +24,7 @@ static bool norm_days(const char *key, const char *in, char **out, pn_err *err)
 {
     char *end = NULL;
     long v = strtol(in, &end, 10);
-    if (!*in || *end || v < 0 || v > 36500 || in[0] == '+' || in[0] == ' ')
+    if (in[0] < '0' || in[0] > '9' || *end || v < 0 || v > 36500)
         return pn_err_set(err, PN_E_INVALID, "%s: must be a number of days from 0 to 36500",
                           key);
     *out = pn_sprintf("%ld", v);

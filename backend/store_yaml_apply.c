@@ -120,26 +120,26 @@ static bool apply_settings(pn_store *st, const yi_file *f, const yi_db *db, bool
 /* Rows for the DB entities the file drops (replace), in deletion order. */
 static void plan_deletes(pn_store *st, const yi_db *db, yi_journal *jr)
 {
-    for (size_t i = 0; i < db->naddresses; i++)
+    for (size_t i = 0; i < db->state.naddresses; i++)
         if (!db->keep_addresses[i])
-            jrow_add(jr, pn_sprintf("address %s", db->addresses[i].address), "delete",
-                     st_address_json(st, db->addresses[i].id), NULL, NULL, NULL);
-    for (size_t i = 0; i < db->npublics; i++)
+            jrow_add(jr, pn_sprintf("address %s", db->state.addresses[i].address), "delete",
+                     st_address_json(st, db->state.addresses[i].id), NULL, NULL, NULL);
+    for (size_t i = 0; i < db->state.npublics; i++)
         if (!db->keep_publics[i])
-            jrow_add(jr, pn_sprintf("public mailbox %s", db->publics[i].name), "delete",
-                     st_public_json(st, db->publics[i].id), NULL, NULL, NULL);
-    for (size_t i = 0; i < db->ngroups; i++)
+            jrow_add(jr, pn_sprintf("public mailbox %s", db->state.publics[i].name), "delete",
+                     st_public_json(st, db->state.publics[i].id), NULL, NULL, NULL);
+    for (size_t i = 0; i < db->state.ngroups; i++)
         if (!db->keep_groups[i])
-            jrow_add(jr, pn_sprintf("group %s", db->groups[i].address), "delete",
-                     st_group_json(st, db->groups[i].id), NULL, NULL, NULL);
-    for (size_t i = 0; i < db->nmailboxes; i++)
+            jrow_add(jr, pn_sprintf("group %s", db->state.groups[i].address), "delete",
+                     st_group_json(st, db->state.groups[i].id), NULL, NULL, NULL);
+    for (size_t i = 0; i < db->state.nmailboxes; i++)
         if (!db->keep_mailboxes[i])
-            jrow_add(jr, pn_sprintf("mailbox %s", db->mailboxes[i].address), "delete",
-                     st_mailbox_json(st, db->mailboxes[i].id), NULL, NULL, NULL);
-    for (size_t i = 0; i < db->ndomains; i++)
+            jrow_add(jr, pn_sprintf("mailbox %s", db->state.mailboxes[i].address), "delete",
+                     st_mailbox_json(st, db->state.mailboxes[i].id), NULL, NULL, NULL);
+    for (size_t i = 0; i < db->state.ndomains; i++)
         if (!db->keep_domains[i])
-            jrow_add(jr, pn_sprintf("domain %s", db->domains[i].name), "delete",
-                     st_domain_json(st, db->domains[i].id), NULL, NULL, NULL);
+            jrow_add(jr, pn_sprintf("domain %s", db->state.domains[i].name), "delete",
+                     st_domain_json(st, db->state.domains[i].id), NULL, NULL, NULL);
 }
 
 /* A row for one entity of the file that is added or changed; *id is set to
@@ -212,35 +212,35 @@ static bool detach_changed(pn_store *st, const yi_file *f, pn_err *err)
 
 static bool delete_dropped(pn_store *st, const yi_db *db, pn_err *err)
 {
-    for (size_t i = 0; i < db->ndomains; i++)
+    for (size_t i = 0; i < db->state.ndomains; i++)
         if (!db->keep_domains[i] &&
             !run_id(st, "UPDATE domains SET catchall_mailbox_id = NULL WHERE id = ?1",
-                    db->domains[i].id, "catch-all", err))
+                    db->state.domains[i].id, "catch-all", err))
             return false;
-    for (size_t i = 0; i < db->naddresses; i++)
+    for (size_t i = 0; i < db->state.naddresses; i++)
         if (!db->keep_addresses[i] &&
-            !run_id(st, "DELETE FROM addresses WHERE id = ?1", db->addresses[i].id,
+            !run_id(st, "DELETE FROM addresses WHERE id = ?1", db->state.addresses[i].id,
                     "delete address", err))
             return false;
-    for (size_t i = 0; i < db->npublics; i++)
+    for (size_t i = 0; i < db->state.npublics; i++)
         if (!db->keep_publics[i] &&
-            !run_id(st, "DELETE FROM public_mailboxes WHERE id = ?1", db->publics[i].id,
+            !run_id(st, "DELETE FROM public_mailboxes WHERE id = ?1", db->state.publics[i].id,
                     "delete public mailbox", err))
             return false;
-    for (size_t i = 0; i < db->ngroups; i++)
+    for (size_t i = 0; i < db->state.ngroups; i++)
         if (!db->keep_groups[i] &&
-            !run_id(st, "DELETE FROM groups WHERE id = ?1", db->groups[i].id, "delete group",
-                    err))
+            !run_id(st, "DELETE FROM groups WHERE id = ?1", db->state.groups[i].id,
+                    "delete group", err))
             return false;
-    for (size_t i = 0; i < db->nmailboxes; i++)
+    for (size_t i = 0; i < db->state.nmailboxes; i++)
         if (!db->keep_mailboxes[i] &&
-            !run_id(st, "DELETE FROM mailboxes WHERE id = ?1", db->mailboxes[i].id,
+            !run_id(st, "DELETE FROM mailboxes WHERE id = ?1", db->state.mailboxes[i].id,
                     "delete mailbox", err))
             return false;
-    for (size_t i = 0; i < db->ndomains; i++)
+    for (size_t i = 0; i < db->state.ndomains; i++)
         if (!db->keep_domains[i] &&
-            !run_id(st, "DELETE FROM domains WHERE id = ?1", db->domains[i].id, "delete domain",
-                    err))
+            !run_id(st, "DELETE FROM domains WHERE id = ?1", db->state.domains[i].id,
+                    "delete domain", err))
             return false;
     return true;
 }
@@ -397,23 +397,6 @@ static bool put_group(pn_store *st, yi_group *g, pn_err *err)
     return true;
 }
 
-static bool public_id(pn_store *st, const char *name, int64_t *id, pn_err *err)
-{
-    sqlite3_stmt *s = st_prepare(st, "SELECT id FROM public_mailboxes WHERE name = ?1", err);
-    if (!s)
-        return false;
-    st_bind_text(s, 1, name);
-    int rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW)
-        *id = sqlite3_column_int64(s, 0);
-    sqlite3_finalize(s);
-    if (rc == SQLITE_ROW)
-        return true;
-    if (rc != SQLITE_DONE)
-        return st_sql_error(st, rc, "public mailbox", err);
-    return pn_err_set(err, PN_E_NOTFOUND, "public mailbox %s does not exist", name);
-}
-
 static bool put_public(pn_store *st, yi_public *p, pn_err *err)
 {
     sqlite3_stmt *s = st_prepare(st, p->plan == YI_ADD
@@ -447,12 +430,11 @@ static bool put_public(pn_store *st, yi_public *p, pn_err *err)
 
 static bool put_destination(pn_store *st, int64_t address_id, const pn_dest *d, pn_err *err)
 {
+    static const char field[] = "addresses.destinations";
     int64_t ref = 0;
-    bool ok = d->kind == PN_DEST_USER ? st_mailbox_id(st, "addresses.destinations", d->target,
-                                                      &ref, err)
-              : d->kind == PN_DEST_GROUP ? st_group_id(st, "addresses.destinations", d->target,
-                                                       &ref, err)
-              : d->kind == PN_DEST_PUBLIC ? public_id(st, d->target, &ref, err)
+    bool ok = d->kind == PN_DEST_USER     ? st_mailbox_id(st, field, d->target, &ref, err)
+              : d->kind == PN_DEST_GROUP  ? st_group_id(st, field, d->target, &ref, err)
+              : d->kind == PN_DEST_PUBLIC ? st_public_id(st, field, d->target, &ref, err)
                                           : true;
     if (!ok)
         return false;

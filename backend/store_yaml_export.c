@@ -208,11 +208,11 @@ bool pn_store_export_yaml(pn_store *st, pn_str *out, pn_err *err)
         pn_str_append(out, header);
         pn_str_appendf(out, "postern_state: %d\n", PN_STORE_YAML_FORMAT);
         put_settings(out, &db);
-        put_domains(out, db.domains, db.ndomains);
-        put_mailboxes(out, db.mailboxes, db.nmailboxes);
-        put_groups(out, db.groups, db.ngroups);
-        put_publics(out, db.publics, db.npublics);
-        put_addresses(out, db.addresses, db.naddresses);
+        put_domains(out, db.state.domains, db.state.ndomains);
+        put_mailboxes(out, db.state.mailboxes, db.state.nmailboxes);
+        put_groups(out, db.state.groups, db.state.ngroups);
+        put_publics(out, db.state.publics, db.state.npublics);
+        put_addresses(out, db.state.addresses, db.state.naddresses);
     }
     yi_db_free(&db);
     if (own_read)

@@ -105,16 +105,7 @@ typedef struct yi_file {
 typedef struct yi_db {
     char **settings;          /* parallel to pn_store_setting_defs; NULL = unset */
     size_t nsettings;
-    pn_domain *domains;
-    size_t ndomains;
-    pn_mailbox *mailboxes;
-    size_t nmailboxes;
-    pn_group *groups;
-    size_t ngroups;
-    pn_public *publics;
-    size_t npublics;
-    pn_address *addresses;
-    size_t naddresses;
+    pn_store_state state;     /* the five lists */
     /* Replace: whether each DB entity is in the file (the others go). */
     bool *keep_domains, *keep_mailboxes, *keep_groups, *keep_publics, *keep_addresses;
 } yi_db;

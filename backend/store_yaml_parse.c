@@ -296,8 +296,10 @@ static void parse_domain(yi_ctx *c, const yi_node *m, yi_domain *d)
             yi_problem(c, n, "domains.relay_host: only a relay domain has a relay host"
                              " (delivery is local)");
         else if (!*s)
-            host_given = false;
-        else if (!pn_valid_hostname("domains.relay_host", s, &e))
+            yi_problem(c, n, "domains.relay_host: is empty: a relay domain needs the host to"
+                             " relay to");
+        else if (!pn_valid_ip("domains.relay_host", s, NULL) &&
+                 !pn_valid_hostname("domains.relay_host", s, &e))   /* as the store */
             yi_problem_err(c, n, &e);
         else
             d->v.relay_host = pn_strdup(s);

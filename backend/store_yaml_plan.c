@@ -22,17 +22,13 @@ bool yi_db_load(pn_store *st, yi_db *db, pn_err *err)
     for (size_t i = 0; i < ndefs; i++)
         if (!pn_store_setting_get(st, defs[i].key, &db->settings[i], NULL, err))
             return false;
-    if (!pn_store_domain_list(st, &db->domains, &db->ndomains, err) ||
-        !pn_store_mailbox_list(st, NULL, &db->mailboxes, &db->nmailboxes, err) ||
-        !pn_store_group_list(st, &db->groups, &db->ngroups, err) ||
-        !pn_store_public_list(st, &db->publics, &db->npublics, err) ||
-        !pn_store_address_list(st, &db->addresses, &db->naddresses, err))
+    if (!pn_store_state_load(st, &db->state, err))
         return false;
-    db->keep_domains = pn_calloc(db->ndomains + 1, sizeof(bool));
-    db->keep_mailboxes = pn_calloc(db->nmailboxes + 1, sizeof(bool));
-    db->keep_groups = pn_calloc(db->ngroups + 1, sizeof(bool));
-    db->keep_publics = pn_calloc(db->npublics + 1, sizeof(bool));
-    db->keep_addresses = pn_calloc(db->naddresses + 1, sizeof(bool));
+    db->keep_domains = pn_calloc(db->state.ndomains + 1, sizeof(bool));
+    db->keep_mailboxes = pn_calloc(db->state.nmailboxes + 1, sizeof(bool));
+    db->keep_groups = pn_calloc(db->state.ngroups + 1, sizeof(bool));
+    db->keep_publics = pn_calloc(db->state.npublics + 1, sizeof(bool));
+    db->keep_addresses = pn_calloc(db->state.naddresses + 1, sizeof(bool));
     return true;
 }
 
@@ -41,11 +37,7 @@ void yi_db_free(yi_db *db)
     for (size_t i = 0; i < db->nsettings; i++)
         free(db->settings[i]);
     free(db->settings);
-    pn_domain_list_free(db->domains, db->ndomains);
-    pn_mailbox_list_free(db->mailboxes, db->nmailboxes);
-    pn_group_list_free(db->groups, db->ngroups);
-    pn_public_list_free(db->publics, db->npublics);
-    pn_address_list_free(db->addresses, db->naddresses);
+    pn_store_state_free(&db->state);
     free(db->keep_domains);
     free(db->keep_mailboxes);
     free(db->keep_groups);
@@ -165,16 +157,16 @@ static void build_sets(yi_sets *s, const yi_file *f, const yi_db *db)
     for (size_t i = 0; i < f->naddresses; i++)
         ix_add(&s->fnames, f->addresses[i].v.address, PN_IMPORT_ADDRESSES, i,
                f->addresses[i].name_at);
-    for (size_t i = 0; i < db->ndomains; i++)
-        ix_add(&s->ddom, db->domains[i].name, PN_IMPORT_DOMAINS, i, NULL);
-    for (size_t i = 0; i < db->npublics; i++)
-        ix_add(&s->dpub, db->publics[i].name, PN_IMPORT_PUBLIC, i, NULL);
-    for (size_t i = 0; i < db->nmailboxes; i++)
-        ix_add(&s->dnames, db->mailboxes[i].address, PN_IMPORT_MAILBOXES, i, NULL);
-    for (size_t i = 0; i < db->ngroups; i++)
-        ix_add(&s->dnames, db->groups[i].address, PN_IMPORT_GROUPS, i, NULL);
-    for (size_t i = 0; i < db->naddresses; i++)
-        ix_add(&s->dnames, db->addresses[i].address, PN_IMPORT_ADDRESSES, i, NULL);
+    for (size_t i = 0; i < db->state.ndomains; i++)
+        ix_add(&s->ddom, db->state.domains[i].name, PN_IMPORT_DOMAINS, i, NULL);
+    for (size_t i = 0; i < db->state.npublics; i++)
+        ix_add(&s->dpub, db->state.publics[i].name, PN_IMPORT_PUBLIC, i, NULL);
+    for (size_t i = 0; i < db->state.nmailboxes; i++)
+        ix_add(&s->dnames, db->state.mailboxes[i].address, PN_IMPORT_MAILBOXES, i, NULL);
+    for (size_t i = 0; i < db->state.ngroups; i++)
+        ix_add(&s->dnames, db->state.groups[i].address, PN_IMPORT_GROUPS, i, NULL);
+    for (size_t i = 0; i < db->state.naddresses; i++)
+        ix_add(&s->dnames, db->state.addresses[i].address, PN_IMPORT_ADDRESSES, i, NULL);
     yi_index *all[] = {&s->fdom, &s->fpub, &s->fnames, &s->ddom, &s->dpub, &s->dnames};
     for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
         ix_sort(all[i]);
@@ -425,7 +417,7 @@ static void plan_entities(yi_ctx *c, const yi_sets *s, yi_file *f, yi_db *db,
     for (size_t i = 0; i < f->ndomains; i++) {
         yi_domain *d = &f->domains[i];
         const yi_name *m = match(&s->ddom, d->v.name, PN_IMPORT_DOMAINS, db->keep_domains);
-        d->old = m ? &db->domains[m->idx] : NULL;
+        d->old = m ? &db->state.domains[m->idx] : NULL;
         d->plan = !d->old ? YI_ADD : domain_same(&d->v, d->old) ? YI_SAME : YI_CHANGE;
         if (d->v.name)
             count(&rep->counts[PN_IMPORT_DOMAINS], d->plan);
@@ -434,7 +426,7 @@ static void plan_entities(yi_ctx *c, const yi_sets *s, yi_file *f, yi_db *db,
         yi_mailbox *mb = &f->mailboxes[i];
         const yi_name *m = match(&s->dnames, mb->v.address, PN_IMPORT_MAILBOXES,
                                  db->keep_mailboxes);
-        mb->old = m ? &db->mailboxes[m->idx] : NULL;
+        mb->old = m ? &db->state.mailboxes[m->idx] : NULL;
         if (!mb->has_hash && mb->old && mb->old->password_hash)
             mb->v.password_hash = pn_strdup(mb->old->password_hash);
         else if (!mb->has_hash && mb->v.address && is_absent(mb->at, "password_hash"))
@@ -447,7 +439,7 @@ static void plan_entities(yi_ctx *c, const yi_sets *s, yi_file *f, yi_db *db,
     for (size_t i = 0; i < f->ngroups; i++) {
         yi_group *g = &f->groups[i];
         const yi_name *m = match(&s->dnames, g->v.address, PN_IMPORT_GROUPS, db->keep_groups);
-        g->old = m ? &db->groups[m->idx] : NULL;
+        g->old = m ? &db->state.groups[m->idx] : NULL;
         g->plan = !g->old ? YI_ADD : group_same(&g->v, g->old) ? YI_SAME : YI_CHANGE;
         if (g->v.address)
             count(&rep->counts[PN_IMPORT_GROUPS], g->plan);
@@ -455,7 +447,7 @@ static void plan_entities(yi_ctx *c, const yi_sets *s, yi_file *f, yi_db *db,
     for (size_t i = 0; i < f->npublics; i++) {
         yi_public *p = &f->publics[i];
         const yi_name *m = match(&s->dpub, p->v.name, PN_IMPORT_PUBLIC, db->keep_publics);
-        p->old = m ? &db->publics[m->idx] : NULL;
+        p->old = m ? &db->state.publics[m->idx] : NULL;
         p->plan = !p->old ? YI_ADD : public_same(&p->v, p->old) ? YI_SAME : YI_CHANGE;
         if (p->v.name)
             count(&rep->counts[PN_IMPORT_PUBLIC], p->plan);
@@ -464,19 +456,20 @@ static void plan_entities(yi_ctx *c, const yi_sets *s, yi_file *f, yi_db *db,
         yi_address *a = &f->addresses[i];
         const yi_name *m = match(&s->dnames, a->v.address, PN_IMPORT_ADDRESSES,
                                  db->keep_addresses);
-        a->old = m ? &db->addresses[m->idx] : NULL;
+        a->old = m ? &db->state.addresses[m->idx] : NULL;
         a->plan = !a->old ? YI_ADD : address_same(&a->v, a->old) ? YI_SAME : YI_CHANGE;
         if (a->v.address)
             count(&rep->counts[PN_IMPORT_ADDRESSES], a->plan);
     }
     if (s->replace) {
-        rep->counts[PN_IMPORT_DOMAINS].removed = count_removed(db->keep_domains, db->ndomains);
+        rep->counts[PN_IMPORT_DOMAINS].removed =
+            count_removed(db->keep_domains, db->state.ndomains);
         rep->counts[PN_IMPORT_MAILBOXES].removed =
-            count_removed(db->keep_mailboxes, db->nmailboxes);
-        rep->counts[PN_IMPORT_GROUPS].removed = count_removed(db->keep_groups, db->ngroups);
-        rep->counts[PN_IMPORT_PUBLIC].removed = count_removed(db->keep_publics, db->npublics);
+            count_removed(db->keep_mailboxes, db->state.nmailboxes);
+        rep->counts[PN_IMPORT_GROUPS].removed = count_removed(db->keep_groups, db->state.ngroups);
+        rep->counts[PN_IMPORT_PUBLIC].removed = count_removed(db->keep_publics, db->state.npublics);
         rep->counts[PN_IMPORT_ADDRESSES].removed =
-            count_removed(db->keep_addresses, db->naddresses);
+            count_removed(db->keep_addresses, db->state.naddresses);
     }
 }
 

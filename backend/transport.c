@@ -203,3 +203,8 @@ bool pn_chgrp(pn_transport *t, const char *path, const char *group, pn_err *err)
         return pn_err_set(err, PN_E_INVALID, "chgrp %s: empty group", path);
     return t->ops->chgrp(t, path, group, err);
 }
+
+bool pn_set_mtime(pn_transport *t, const char *path, int64_t mtime, pn_err *err)
+{
+    return check_path(t, "set mtime", path, err) && t->ops->set_mtime(t, path, mtime, err);
+}

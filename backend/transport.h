@@ -105,6 +105,8 @@ typedef struct pn_transport_ops {
     /* Change the group of path to the named group of the managed host
      * (secrets readable by a service's group, e.g. Dovecot's auth). */
     bool (*chgrp)(pn_transport *t, const char *path, const char *group, pn_err *err);
+    /* Set the modification time of path (seconds since the epoch). */
+    bool (*set_mtime)(pn_transport *t, const char *path, int64_t mtime, pn_err *err);
     /* fsync every regular file under path and the directories themselves. */
     bool (*sync_tree)(pn_transport *t, const char *path, pn_err *err);
     void (*destroy)(pn_transport *t);
@@ -138,5 +140,6 @@ bool pn_rename(pn_transport *t, const char *from, const char *to, pn_err *err);
 bool pn_remove(pn_transport *t, const char *path, pn_err *err);
 bool pn_sync_tree(pn_transport *t, const char *path, pn_err *err);
 bool pn_chgrp(pn_transport *t, const char *path, const char *group, pn_err *err);
+bool pn_set_mtime(pn_transport *t, const char *path, int64_t mtime, pn_err *err);
 
 #endif

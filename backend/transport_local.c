@@ -932,6 +932,18 @@ static bool local_chgrp(pn_transport *t, const char *path, const char *group, pn
     return true;
 }
 
+static bool local_set_mtime(pn_transport *t, const char *path, int64_t mtime, pn_err *err)
+{
+    (void)t;
+    struct timespec ts[2] = {{0, UTIME_OMIT}, {(time_t)mtime, 0}};
+    if (utimensat(AT_FDCWD, path, ts, 0) < 0) {
+        int e = errno;
+        return pn_err_set(err, errno_code(e), "cannot set the time of %s: %s", path,
+                          strerror(e));
+    }
+    return true;
+}
+
 static int sync_cb(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 {
     (void)ftw;
@@ -976,6 +988,7 @@ static const pn_transport_ops local_ops = {
     .remove = local_remove,
     .sync_tree = local_sync_tree,
     .chgrp = local_chgrp,
+    .set_mtime = local_set_mtime,
     .destroy = local_destroy,
 };
 

@@ -359,6 +359,7 @@ bool pn_valid_hostname(const char *field, const char *value, pn_err *err)
  * paths, and passes them as arguments to doveadm/postsuper. Only the
  * characters that are safe in all of those are accepted:
  *   letters, digits and . _ - + =
+ * but not a leading '-' (Postfix's allow_min_user = no refuses those).
  * Refused atext, and why: $ ` ' | & * ( ) ; < > shell/quoting trouble should
  * a value ever reach a shell; / path separator in maildir paths; { } Dovecot
  * %{var} syntax; % Postfix percent hack (allow_percent_hack) and Dovecot
@@ -396,6 +397,10 @@ static bool check_localpart(const char *s, size_t len, char *rule)
     }
     if (s[0] == '.' || s[len - 1] == '.')
         return rulef(rule, "local part starts or ends with a dot");
+    /* Postfix refuses such addresses (allow_min_user = no): they could be
+     * taken for an option by a program that gets them as an argument. */
+    if (s[0] == '-')
+        return rulef(rule, "local part starts with '-'");
     if (len > 1 && memmem(s, len, "..", 2))
         return rulef(rule, "local part has two dots in a row");
     if (len > LOCAL_MAX)

@@ -26,7 +26,8 @@ bool pn_valid_hostname(const char *field, const char *value, pn_err *err);
 /* RFC 5321 local part: dot-atom (atext and single dots), 1-64 octets.
  * Quoted local parts are refused (postern does not create them). The atext
  * accepted is narrowed to letters, digits and . _ - + = (the rest is unsafe
- * in maps, passwd-files, paths or shells; see validate.c). */
+ * in maps, passwd-files, paths or shells; see validate.c), and a leading '-'
+ * is refused (Postfix refuses it too: allow_min_user). */
 bool pn_valid_localpart(const char *field, const char *value, pn_err *err);
 /* local@domain, total <= 254 octets. */
 bool pn_valid_email(const char *field, const char *value, pn_err *err);

@@ -110,81 +110,74 @@ static int report(pn_cli *cli, const char *what, bool ok, pn_apply_result *res, 
     return PN_EXIT_OK;
 }
 
-static int cmd_apply(pn_cli *cli, int argc, char **argv)
+static bool apply_check(pn_cli *cli, const pn_cli_opts *o, void *arg, int *rc)
 {
-    pn_cli_opts o;
-    int rc;
-    if (!pn_cli_opts_parse("apply", " --dry-run --quiet ", " --note ", argc, argv, 1, &o, &rc))
-        return rc;
-    if (!pn_cli_opts_words("apply", &o, 0, "no arguments", &rc)) {
-        pn_cli_opts_free(&o);
-        return rc;
-    }
-    const char *note = pn_cli_opt(&o, "--note");
+    (void)cli; (void)arg;
+    const char *note = pn_cli_opt(o, "--note");
     pn_err err = PN_ERR_INIT;
     if (note && !pn_valid_text("--note", note, 200, &err)) {
-        rc = pn_cli_fail("apply", &err);
-        pn_err_clear(&err);
-        pn_cli_opts_free(&o);
-        return rc;
+        *rc = pn_cli_store_fail("apply", &err);
+        return false;
     }
-    pn_cli_store cs;
-    if (!pn_cli_store_open(cli, &cs)) {
-        pn_cli_opts_free(&o);
-        return PN_EXIT_FAIL;
-    }
-    bool verbose = !pn_cli_opt_has(&o, "--quiet") && !cli->json && isatty(STDERR_FILENO);
-    pn_apply_opts ao = {.dry_run = pn_cli_opt_has(&o, "--dry-run"), .progress = progress,
-                        .arg = &verbose, .note = note};
+    return true;
+}
+
+/* What apply and revert run: both put a generation into effect. */
+typedef struct apply_job {
+    bool revert;
+    int64_t gen;              /* revert: the generation (0: the one before the live one) */
+} apply_job;
+
+static int apply_run(pn_cli *cli, pn_store *st, const pn_cli_opts *o, void *arg)
+{
+    const apply_job *job = arg;
+    bool verbose = !pn_cli_opt_has(o, "--quiet") && !cli->json && isatty(STDERR_FILENO);
+    pn_apply_opts ao = {.dry_run = pn_cli_opt_has(o, "--dry-run"), .progress = progress,
+                        .arg = &verbose, .note = pn_cli_opt(o, "--note")};
     pn_apply_result res;
-    bool ok = pn_apply_run(cli->ctx, cs.st, &ao, &res, &err);
-    rc = report(cli, "apply", ok, &res, &err, ao.dry_run);
+    pn_err err = PN_ERR_INIT;
+    bool ok = job->revert ? pn_apply_revert(cli->ctx, st, job->gen, &ao, &res, &err)
+                          : pn_apply_run(cli->ctx, st, &ao, &res, &err);
+    int rc = report(cli, job->revert ? "revert" : "apply", ok, &res, &err, ao.dry_run);
     pn_apply_result_clear(&res);
     pn_err_clear(&err);
-    pn_cli_store_close(&cs);
-    pn_cli_opts_free(&o);
     return rc;
+}
+
+static int cmd_apply(pn_cli *cli, int argc, char **argv)
+{
+    static const pn_cli_store_cmd cmd = {"apply", 1, " --dry-run --quiet ", " --note ", 0,
+                                         "no arguments", apply_check, apply_run};
+    apply_job job = {false, 0};
+    return pn_cli_store_run(cli, argc, argv, &cmd, &job);
+}
+
+/* [GENERATION] (0: the one before the live one), then the confirmation. */
+static bool revert_check(pn_cli *cli, const pn_cli_opts *o, void *arg, int *rc)
+{
+    (void)cli;
+    int64_t *gen = &((apply_job *)arg)->gen;
+    if (o->words.n > 1 || (o->words.n == 1 && (*gen = strtoll(o->words.v[0], NULL, 10)) <= 0)) {
+        *rc = pn_cli_usage("revert", "expected at most one generation number");
+        return false;
+    }
+    char *what = *gen ? pn_sprintf("restore the state of generation %lld and apply it",
+                                   (long long)*gen)
+                      : pn_strdup("restore the state of the generation before the live one"
+                                  " and apply it");
+    bool confirmed = pn_cli_store_confirm("revert", o, what,
+                                          "every change made since then is undone (it stays"
+                                          " in the journal)", rc);
+    free(what);
+    return confirmed;
 }
 
 static int cmd_revert(pn_cli *cli, int argc, char **argv)
 {
-    pn_cli_opts o;
-    int rc;
-    if (!pn_cli_opts_parse("revert", " --yes --quiet ", " ", argc, argv, 1, &o, &rc))
-        return rc;
-    int64_t gen = 0;
-    if (o.words.n > 1 || (o.words.n == 1 && (gen = strtoll(o.words.v[0], NULL, 10)) <= 0)) {
-        pn_cli_opts_free(&o);
-        return pn_cli_usage("revert", "expected at most one generation number");
-    }
-    char *what = gen ? pn_sprintf("restore the state of generation %lld and apply it",
-                                  (long long)gen)
-                     : pn_strdup("restore the state of the generation before the live one"
-                                 " and apply it");
-    bool confirmed = pn_cli_store_confirm("revert", &o, what,
-                                          "every change made since then is undone (it stays"
-                                          " in the journal)", &rc);
-    free(what);
-    if (!confirmed) {
-        pn_cli_opts_free(&o);
-        return rc;
-    }
-    pn_cli_store cs;
-    if (!pn_cli_store_open(cli, &cs)) {
-        pn_cli_opts_free(&o);
-        return PN_EXIT_FAIL;
-    }
-    bool verbose = !pn_cli_opt_has(&o, "--quiet") && !cli->json && isatty(STDERR_FILENO);
-    pn_apply_opts ao = {.progress = progress, .arg = &verbose};
-    pn_apply_result res;
-    pn_err err = PN_ERR_INIT;
-    bool ok = pn_apply_revert(cli->ctx, cs.st, gen, &ao, &res, &err);
-    rc = report(cli, "revert", ok, &res, &err, false);
-    pn_apply_result_clear(&res);
-    pn_err_clear(&err);
-    pn_cli_store_close(&cs);
-    pn_cli_opts_free(&o);
-    return rc;
+    static const pn_cli_store_cmd cmd = {"revert", 1, " --yes --quiet ", " ", PN_CLI_ANY_WORDS,
+                                         NULL, revert_check, apply_run};
+    apply_job job = {true, 0};
+    return pn_cli_store_run(cli, argc, argv, &cmd, &job);
 }
 
 typedef struct journal_ctx {
@@ -206,27 +199,26 @@ static bool journal_line(const pn_journal_entry *e, void *arg)
     return ++c->shown < 50;
 }
 
-static int cmd_history(pn_cli *cli, int argc, char **argv)
+static bool history_check(pn_cli *cli, const pn_cli_opts *o, void *arg, int *rc)
 {
-    pn_cli_opts o;
+    (void)cli;
+    long *limit = arg;
+    const char *lim = pn_cli_opt(o, "--limit");
+    *limit = lim ? strtol(lim, NULL, 10) : 20;
+    if (o->words.n || *limit <= 0) {
+        *rc = pn_cli_usage("history", "expected no arguments and --limit N (N > 0)");
+        return false;
+    }
+    return true;
+}
+
+static int history_run(pn_cli *cli, pn_store *st, const pn_cli_opts *o, void *arg)
+{
     int rc;
-    if (!pn_cli_opts_parse("history", " --entries ", " --limit ", argc, argv, 1, &o, &rc))
-        return rc;
-    const char *lim = pn_cli_opt(&o, "--limit");
-    long limit = lim ? strtol(lim, NULL, 10) : 20;
-    if (o.words.n || limit <= 0) {
-        pn_cli_opts_free(&o);
-        return pn_cli_usage("history", "expected no arguments and --limit N (N > 0)");
-    }
-    pn_cli_store cs;
-    if (!pn_cli_store_open(cli, &cs)) {
-        pn_cli_opts_free(&o);
-        return PN_EXIT_FAIL;
-    }
     pn_generation *list = NULL;
     size_t n = 0;
     pn_err err = PN_ERR_INIT;
-    if (!pn_apply_history(cs.st, (size_t)limit, &list, &n, &err)) {
+    if (!pn_apply_history(st, (size_t)*(long *)arg, &list, &n, &err)) {
         rc = pn_cli_fail("history", &err);
     } else {
         pn_str s = PN_STR_INIT;
@@ -268,13 +260,13 @@ static int cmd_history(pn_cli *cli, int argc, char **argv)
                 pn_cli_cell(&s, pn_str_cstr(note), 0);
                 pn_str_free(note);
                 pn_str_appendc(&s, '\n');
-                if (pn_cli_opt_has(&o, "--entries")) {
+                if (pn_cli_opt_has(o, "--entries")) {
                     journal_ctx jc = {&s, list[i].id, 0};
-                    pn_store_journal_each(cs.st, 0, journal_line, &jc, NULL);
+                    pn_store_journal_each(st, 0, journal_line, &jc, NULL);
                 }
             }
             int64_t pending = 0;
-            if (pn_store_pending_count(cs.st, &pending, NULL) && pending)
+            if (pn_store_pending_count(st, &pending, NULL) && pending)
                 pn_str_appendf(&s, "%lld change%s not applied yet (postern apply --dry-run shows"
                                   " them)\n", (long long)pending, pending == 1 ? "" : "s");
         }
@@ -283,9 +275,15 @@ static int cmd_history(pn_cli *cli, int argc, char **argv)
     }
     pn_generation_list_free(list, n);
     pn_err_clear(&err);
-    pn_cli_store_close(&cs);
-    pn_cli_opts_free(&o);
     return rc;
+}
+
+static int cmd_history(pn_cli *cli, int argc, char **argv)
+{
+    static const pn_cli_store_cmd cmd = {"history", 1, " --entries ", " --limit ",
+                                         PN_CLI_ANY_WORDS, NULL, history_check, history_run};
+    long limit = 20;
+    return pn_cli_store_run(cli, argc, argv, &cmd, &limit);
 }
 
 const pn_cli_noun pn_cli_noun_apply = {

@@ -2,6 +2,7 @@
  * (local delivery or relay, hidden copy, catch-all). */
 #include "cli_store.h"
 #include "util/mem.h"
+#include "validate.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -115,14 +116,18 @@ static bool set_relay(const char *noun, const char *v, pn_domain *d, int *rc)
         d->relay_host = pn_strdup(v);
         return true;
     }
-    char *end;
-    long port = strtol(colon + 1, &end, 10);
-    if (end == colon + 1 || *end || port < 1 || port > 65535) {
-        *rc = pn_cli_usage(noun, "--relay needs HOST[:PORT] with a port 1-65535, not '%s'", v);
+    int port = 0;
+    pn_err err = PN_ERR_INIT;
+    bool digits = colon[1] != '\0';
+    for (const char *c = colon + 1; *c; c++)
+        digits = digits && *c >= '0' && *c <= '9';
+    if (!digits || !pn_valid_port("--relay port", colon + 1, &port, &err)) {
+        pn_err_clear(&err);
+        *rc = pn_cli_usage(noun, "--relay: needs HOST[:PORT] with a port of digits, 1-65535");
         return false;
     }
     d->relay_host = pn_strndup(v, (size_t)(colon - v));
-    d->relay_port = (int)port;
+    d->relay_port = port;
     return true;
 }
 
@@ -147,10 +152,18 @@ static bool apply_opts(const char *noun, const pn_cli_opts *o, pn_domain *d, int
         set_opt_str(&d->relay_host, NULL);
         d->relay_port = 0;
     }
-    if ((v = pn_cli_opt(o, "--bcc")))
+    if ((v = pn_cli_opt(o, "--bcc")) && !*v) {
+        *rc = pn_cli_usage(noun, "--bcc: is empty (--no-bcc removes the hidden copy)");
+        return false;
+    }
+    if (v)
         set_opt_str(&d->bcc, v);
     if (pn_cli_opt_has(o, "--no-bcc"))
         set_opt_str(&d->bcc, NULL);
+    if ((v = pn_cli_opt(o, "--catch-all")) && !*v) {
+        *rc = pn_cli_usage(noun, "--catch-all: is empty (--no-catch-all removes the catch-all)");
+        return false;
+    }
     if ((v = pn_cli_opt(o, "--catch-all")))
         set_opt_str(&d->catchall, v);
     if (pn_cli_opt_has(o, "--no-catch-all"))

@@ -81,31 +81,26 @@ static int export_to_file(pn_cli *cli, const char *path, const pn_str *yaml)
     return PN_EXIT_OK;
 }
 
-static int export_run(pn_cli *cli, int argc, char **argv)
+static bool export_check(pn_cli *cli, const pn_cli_opts *o, void *arg, int *rc)
 {
-    if (wants_help(argc, argv))
-        return pn_cli_help("export");
-    pn_cli_opts o;
+    (void)cli; (void)arg;
+    if (o->words.n > 1) {
+        *rc = pn_cli_usage("export", "unexpected argument '%s'", o->words.v[1]);
+        return false;
+    }
+    return true;
+}
+
+static int export_write(pn_cli *cli, pn_store *st, const pn_cli_opts *o, void *arg)
+{
+    (void)arg;
     int rc = PN_EXIT_OK;
-    pn_cli_store cs = {0};
     pn_err err = PN_ERR_INIT;
     pn_str yaml = PN_STR_INIT;
-    if (!pn_cli_opts_parse("export", " ", " ", argc, argv, 1, &o, &rc))
-        goto out;
-    if (o.words.n > 1) {
-        rc = pn_cli_usage("export", "unexpected argument '%s'", o.words.v[1]);
-        goto out;
-    }
-    if (!pn_cli_store_open(cli, &cs)) {
-        rc = PN_EXIT_FAIL;
-        goto out;
-    }
-    if (!pn_store_export_yaml(cs.st, &yaml, &err)) {
+    if (!pn_store_export_yaml(st, &yaml, &err)) {
         rc = pn_cli_store_fail("export", &err);
-        goto out;
-    }
-    if (o.words.n == 1 && strcmp(o.words.v[0], "-")) {
-        rc = export_to_file(cli, o.words.v[0], &yaml);
+    } else if (o->words.n == 1 && strcmp(o->words.v[0], "-")) {
+        rc = export_to_file(cli, o->words.v[0], &yaml);
     } else {
         fwrite(pn_str_cstr(&yaml), 1, yaml.len, stdout);
         if (fflush(stdout) != 0 || ferror(stdout)) {
@@ -113,13 +108,19 @@ static int export_run(pn_cli *cli, int argc, char **argv)
             rc = PN_EXIT_FAIL;
         }
     }
-out:
     if (yaml.s)
         explicit_bzero(yaml.s, yaml.len);
     pn_str_free(&yaml);
-    pn_cli_store_close(&cs);
-    pn_cli_opts_free(&o);
     return rc;
+}
+
+static int export_run(pn_cli *cli, int argc, char **argv)
+{
+    if (wants_help(argc, argv))
+        return pn_cli_help("export");
+    static const pn_cli_store_cmd cmd = {"export", 1, " ", " ", PN_CLI_ANY_WORDS, NULL,
+                                         export_check, export_write};
+    return pn_cli_store_run(cli, argc, argv, &cmd, NULL);
 }
 
 /* ---- import ---------------------------------------------------------------- */
@@ -258,12 +259,7 @@ static bool confirm_replace(const pn_cli_opts *o, const char *file, const pn_imp
     free(clean);
     pn_str_free(&what);
     fflush(stderr);
-    pn_str line = PN_STR_INIT;
-    int c;
-    while ((c = getchar()) != EOF && c != '\n')
-        pn_str_appendc(&line, (char)c);
-    bool yes = line.len && (line.s[0] == 'y' || line.s[0] == 'Y');
-    pn_str_free(&line);
+    bool yes = pn_cli_answer_yes();
     if (!yes) {
         fprintf(stderr, "postern: import: nothing was written\n");
         *rc = PN_EXIT_FAIL;
@@ -288,32 +284,33 @@ static void done_line(const pn_import_report *r, const char *file, bool dry)
     pn_cli_flush(&s);
 }
 
-static int import_run(pn_cli *cli, int argc, char **argv)
+/* The file as read before the store is opened. */
+typedef struct import_job {
+    pn_str text;
+} import_job;
+
+static bool import_check(pn_cli *cli, const pn_cli_opts *o, void *arg, int *rc)
 {
-    if (wants_help(argc, argv))
-        return pn_cli_help("import");
-    pn_cli_opts o;
+    (void)cli;
+    import_job *job = arg;
+    if (!can_confirm(o, o->words.v[0], rc))
+        return false;
+    if (!read_input(o->words.v[0], &job->text)) {
+        *rc = PN_EXIT_FAIL;
+        return false;
+    }
+    return true;
+}
+
+static int import_write(pn_cli *cli, pn_store *st, const pn_cli_opts *o, void *arg)
+{
+    const pn_str *text = &((import_job *)arg)->text;
     int rc = PN_EXIT_OK;
-    pn_cli_store cs = {0};
     pn_err err = PN_ERR_INIT;
-    pn_str text = PN_STR_INIT;
     pn_import_report rep = {0};
-    if (!pn_cli_opts_parse("import", " --replace --dry-run --yes ", " ", argc, argv, 1, &o, &rc) ||
-        !pn_cli_opts_words("import", &o, 1, "a file to import (or - for stdin)", &rc))
-        goto out;
-    const char *file = o.words.v[0];
+    const char *file = o->words.v[0];
     const char *name = strcmp(file, "-") ? file : "stdin";
-    bool replace = pn_cli_opt_has(&o, "--replace"), dry = pn_cli_opt_has(&o, "--dry-run");
-    if (!can_confirm(&o, file, &rc))
-        goto out;
-    if (!read_input(file, &text)) {
-        rc = PN_EXIT_FAIL;
-        goto out;
-    }
-    if (!pn_cli_store_open(cli, &cs)) {
-        rc = PN_EXIT_FAIL;
-        goto out;
-    }
+    bool replace = pn_cli_opt_has(o, "--replace"), dry = pn_cli_opt_has(o, "--dry-run");
     if (!dry && !pn_ctx_check_write(pn_cli_ctx(cli), "import", &err)) {
         rc = pn_cli_store_fail("import", &err);
         goto out;
@@ -321,14 +318,14 @@ static int import_run(pn_cli *cli, int argc, char **argv)
     /* A dry run first when it is one, or to say what --replace removes. */
     bool ok = true;
     if (dry || replace) {
-        ok = pn_store_import_yaml_check(cs.st, name, pn_str_cstr(&text), text.len, replace, &rep,
+        ok = pn_store_import_yaml_check(st, name, pn_str_cstr(text), text->len, replace, &rep,
                                         &err);
-        if (ok && !dry && !confirm_replace(&o, file, &rep, &rc))
+        if (ok && !dry && !confirm_replace(o, file, &rep, &rc))
             goto out;
     }
     if (ok && !dry) {
         pn_import_report_clear(&rep);
-        ok = pn_store_import_yaml(cs.st, name, pn_str_cstr(&text), text.len, replace, &rep, &err);
+        ok = pn_store_import_yaml(st, name, pn_str_cstr(text), text->len, replace, &rep, &err);
     }
     if (cli->json && (ok || rep.total_problems))
         json_report(&rep, name, replace, dry, ok);
@@ -341,12 +338,22 @@ static int import_run(pn_cli *cli, int argc, char **argv)
         done_line(&rep, name, dry);
     }
 out:
-    if (text.s)
-        explicit_bzero(text.s, text.len);
-    pn_str_free(&text);
     pn_import_report_clear(&rep);
-    pn_cli_store_close(&cs);
-    pn_cli_opts_free(&o);
+    return rc;
+}
+
+static int import_run(pn_cli *cli, int argc, char **argv)
+{
+    if (wants_help(argc, argv))
+        return pn_cli_help("import");
+    static const pn_cli_store_cmd cmd = {"import", 1, " --replace --dry-run --yes ", " ", 1,
+                                         "a file to import (or - for stdin)", import_check,
+                                         import_write};
+    import_job job = {PN_STR_INIT};
+    int rc = pn_cli_store_run(cli, argc, argv, &cmd, &job);
+    if (job.text.s)
+        explicit_bzero(job.text.s, job.text.len);
+    pn_str_free(&job.text);
     return rc;
 }
 

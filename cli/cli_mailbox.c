@@ -7,6 +7,7 @@
 #include "dovecot.h"
 #include "util/mem.h"
 #include "util/text.h"
+#include "validate.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -220,25 +221,12 @@ static bool parse_quota(const char *noun, const char *v, int64_t *out, int *rc)
         *out = -1;
         return true;
     }
-    char *end;
-    errno = 0;
-    long long n = strtoll(v, &end, 10);
-    int shift = 0;
-    if (*end) {
-        const char *units = "KMGT";
-        const char *u = strchr(units, toupper((unsigned char)*end));
-        if (u && *u) {
-            shift = 10 * (int)(u - units + 1);
-            end++;
-            if (*end == 'B' || *end == 'b')
-                end++;
-        }
-    }
-    if (errno || end == v || *end || n < 0 || (shift && n > (INT64_MAX >> shift))) {
-        *rc = pn_cli_usage(noun, "--quota needs a size like 500M, 2G or 'default', not '%s'", v);
+    pn_err err = PN_ERR_INIT;
+    if (!pn_parse_size("--quota", v, out, &err)) {
+        pn_err_clear(&err);
+        *rc = pn_cli_usage(noun, "--quota: must be a size like 500M, 2G or 'default'");
         return false;
     }
-    *out = (int64_t)n << shift;
     return true;
 }
 
@@ -248,11 +236,15 @@ static bool parse_days(const char *noun, const char *v, int *out, int *rc)
         *out = -1;
         return true;
     }
-    char *end;
-    errno = 0;
-    long n = strtol(v, &end, 10);
-    if (errno || end == v || *end || n < 0 || n > 36500) {
-        *rc = pn_cli_usage(noun, "--spam-retention needs a number of days (0-36500) or 'default', not '%s'", v);
+    long n = 0;
+    bool digits = *v != '\0' && strlen(v) <= 5;
+    for (const char *c = v; digits && *c; c++) {
+        digits = *c >= '0' && *c <= '9';
+        n = n * 10 + (*c - '0');
+    }
+    if (!digits || n > 36500) {
+        *rc = pn_cli_usage(noun, "--spam-retention: must be a number of days (0-36500) or"
+                                 " 'default'");
         return false;
     }
     *out = (int)n;
@@ -348,6 +340,14 @@ static int mailbox_change(pn_cli *cli, int argc, char **argv, bool add)
         ok = pn_store_mailbox_get(cs.st, address, &m, &err) && apply_opts(noun, &o, &m, &rc);
         if (ok && rev)
             m.rev = rev;
+        /* a password the store would refuse must not leave the rest applied */
+        char *probe = ok && password ? pn_store_hash_password(password, &err) : NULL;
+        if (ok && password && !probe)
+            ok = false;
+        if (probe) {
+            explicit_bzero(probe, strlen(probe));
+            free(probe);
+        }
         if (ok)
             ok = pn_store_mailbox_edit(cs.st, &m, &err);
         if (ok && password)
@@ -431,28 +431,16 @@ static int mailbox_delete(pn_cli *cli, int argc, char **argv)
 }
 
 /* expunge-spam [--folder NAME] [--dry-run]: the spam retention job. */
-static int mailbox_expunge_spam(pn_cli *cli, int argc, char **argv)
+static int expunge_spam_run(pn_cli *cli, pn_store *st, const pn_cli_opts *o, void *arg)
 {
-    pn_cli_opts o;
+    (void)arg;
     int rc;
-    if (!pn_cli_opts_parse(NOUN " expunge-spam", " --dry-run ", " --folder ", argc, argv, 2, &o,
-                           &rc))
-        return rc;
-    if (!pn_cli_opts_words(NOUN " expunge-spam", &o, 0, "no arguments", &rc)) {
-        pn_cli_opts_free(&o);
-        return rc;
-    }
-    pn_cli_store cs;
-    if (!pn_cli_store_open(cli, &cs)) {
-        pn_cli_opts_free(&o);
-        return PN_EXIT_FAIL;
-    }
-    const char *folder = pn_cli_opt(&o, "--folder");
+    const char *folder = pn_cli_opt(o, "--folder");
     pn_str report = PN_STR_INIT;
     size_t failed = 0;
     pn_err err = PN_ERR_INIT;
-    if (!pn_dovecot_expunge_spam(cli->ctx, cs.st, folder ? folder : "Junk",
-                                 pn_cli_opt_has(&o, "--dry-run"), &report, &failed, &err)) {
+    if (!pn_dovecot_expunge_spam(cli->ctx, st, folder ? folder : "Junk",
+                                 pn_cli_opt_has(o, "--dry-run"), &report, &failed, &err)) {
         rc = pn_cli_fail(NOUN " expunge-spam", &err);
     } else {
         pn_str out = PN_STR_INIT;
@@ -476,9 +464,14 @@ static int mailbox_expunge_spam(pn_cli *cli, int argc, char **argv)
     }
     pn_str_free(&report);
     pn_err_clear(&err);
-    pn_cli_store_close(&cs);
-    pn_cli_opts_free(&o);
     return rc;
+}
+
+static int mailbox_expunge_spam(pn_cli *cli, int argc, char **argv)
+{
+    static const pn_cli_store_cmd cmd = {NOUN " expunge-spam", 2, " --dry-run ", " --folder ", 0,
+                                         "no arguments", NULL, expunge_spam_run};
+    return pn_cli_store_run(cli, argc, argv, &cmd, NULL);
 }
 
 static const pn_cli_store_verbs verbs = {NOUN, mailbox_list, mailbox_show, mailbox_add,

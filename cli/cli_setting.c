@@ -76,40 +76,41 @@ static int setting_show(pn_cli *cli, int argc, char **argv)
                                   list_read);
 }
 
+/* set KEY VALUE / unset KEY, each with an optional --rev N. */
+typedef struct change_job {
+    const char *noun;         /* "setting set" or "setting unset" */
+    bool unset;
+    int64_t rev;
+} change_job;
+
+static bool change_check(pn_cli *cli, const pn_cli_opts *o, void *arg, int *rc)
+{
+    (void)cli;
+    change_job *job = arg;
+    return pn_cli_opt_rev(job->noun, o, &job->rev, rc);
+}
+
+static int change_run(pn_cli *cli, pn_store *st, const pn_cli_opts *o, void *arg)
+{
+    const change_job *job = arg;
+    pn_err err = PN_ERR_INIT;
+    const char *key = o->words.v[0];
+    if (!pn_store_setting_set(st, key, job->unset ? NULL : o->words.v[1], job->rev, &err))
+        return pn_cli_store_fail(job->noun, &err);
+    int64_t now = 0;
+    char *v = NULL;
+    pn_store_setting_get(st, key, &v, &now, NULL);
+    free(v);
+    return pn_cli_store_done(cli, NOUN, key, job->unset ? "unset" : "set", now);
+}
+
 static int setting_change(pn_cli *cli, int argc, char **argv, bool unset)
 {
-    const char *noun = unset ? NOUN " unset" : NOUN " set";
-    pn_cli_opts o;
-    int rc;
-    if (!pn_cli_opts_parse(noun, " ", " --rev ", argc, argv, 2, &o, &rc))
-        return rc;
-    int64_t rev = 0;
-    if (!pn_cli_opts_words(noun, &o, unset ? 1 : 2, unset ? "a setting key" : "a key and a value",
-                           &rc) ||
-        !pn_cli_opt_rev(noun, &o, &rev, &rc)) {
-        pn_cli_opts_free(&o);
-        return rc;
-    }
-    pn_cli_store cs;
-    if (!pn_cli_store_open(cli, &cs)) {
-        pn_cli_opts_free(&o);
-        return PN_EXIT_FAIL;
-    }
-    pn_err err = PN_ERR_INIT;
-    const char *key = o.words.v[0];
-    if (!pn_store_setting_set(cs.st, key, unset ? NULL : o.words.v[1], rev, &err)) {
-        rc = pn_cli_store_fail(noun, &err);
-    } else {
-        int64_t now = 0;
-        char *v = NULL;
-        pn_store_setting_get(cs.st, key, &v, &now, NULL);
-        free(v);
-        rc = pn_cli_store_done(cli, NOUN, key, unset ? "unset" : "set", now);
-    }
-    pn_err_clear(&err);
-    pn_cli_store_close(&cs);
-    pn_cli_opts_free(&o);
-    return rc;
+    change_job job = {unset ? NOUN " unset" : NOUN " set", unset, 0};
+    const pn_cli_store_cmd cmd = {job.noun, 2, " ", " --rev ", unset ? 1 : 2,
+                                  unset ? "a setting key" : "a key and a value", change_check,
+                                  change_run};
+    return pn_cli_store_run(cli, argc, argv, &cmd, &job);
 }
 
 static int setting_run(pn_cli *cli, int argc, char **argv)

@@ -47,6 +47,31 @@ static bool listed(const char *list, const char *name)
     return false;
 }
 
+/* What a positional word is, for error messages: the field the store would
+ * name ("name" of a domain being added, "address" of a mailbox, ...). */
+static const char *word_field(const char *noun, const pn_argv *words, char *buf, size_t size)
+{
+    size_t nth = words->n;
+    if (!strncmp(noun, "setting", 7)) {
+        if (nth == 0)
+            return "setting";
+        return words->v[0];
+    }
+    if (nth == 0) {
+        if (!strcmp(noun, "domain add"))
+            return "name";
+        if (!strncmp(noun, "domain", 6))
+            return "domain";
+        if (!strncmp(noun, "public", 6))
+            return "name";
+        if (!strncmp(noun, "mailbox", 7) || !strncmp(noun, "group", 5) ||
+            !strncmp(noun, "address", 7))
+            return "address";
+    }
+    snprintf(buf, size, "argument %zu", nth + 1);
+    return buf;
+}
+
 bool pn_cli_opts_parse(const char *noun, const char *flags, const char *valued, int argc,
                        char **argv, int first, pn_cli_opts *o, int *rc)
 {
@@ -54,11 +79,13 @@ bool pn_cli_opts_parse(const char *noun, const char *flags, const char *valued, 
     bool words_only = false;
     for (int i = first; i < argc; i++) {
         const char *a = argv[i];
-        if (strpbrk(a, "\r\n")) {
-            *rc = pn_cli_usage(noun, "arguments cannot contain line breaks (CR or LF)");
-            return false;
-        }
         if (words_only || a[0] != '-' || !strcmp(a, "-")) {
+            if (strpbrk(a, "\r\n")) {
+                char buf[32];
+                *rc = pn_cli_usage(noun, "%s: cannot contain line breaks (CR or LF)",
+                                   word_field(noun, &o->words, buf, sizeof(buf)));
+                goto fail;
+            }
             pn_argv_add(&o->words, a);
             continue;
         }
@@ -69,35 +96,38 @@ bool pn_cli_opts_parse(const char *noun, const char *flags, const char *valued, 
         const char *eq = strchr(a, '=');
         char *name = eq ? pn_strndup(a, (size_t)(eq - a)) : pn_strdup(a);
         const char *val = eq ? eq + 1 : NULL;
+        const char *why = NULL;
         bool is_flag = listed(flags, name), is_valued = listed(valued, name);
-        if (!is_flag && !is_valued) {
-            *rc = pn_cli_usage(noun, "unknown option '%s'", name);
-            free(name);
-            return false;
-        }
-        if (is_flag && val) {
-            *rc = pn_cli_usage(noun, "%s takes no value", name);
-            free(name);
-            return false;
-        }
-        if (is_valued && !val) {
-            if (i + 1 >= argc) {
-                *rc = pn_cli_usage(noun, "%s needs a value", name);
-                free(name);
-                return false;
-            }
+        if (strpbrk(name, "\r\n"))
+            why = "an option name cannot contain line breaks (CR or LF)";
+        else if (!is_flag && !is_valued)
+            why = "unknown option";
+        else if (is_flag && val)
+            why = "takes no value";
+        else if (is_valued && !val && i + 1 >= argc)
+            why = "needs a value";
+        if (!why && is_valued && !val)
             val = argv[++i];
-            if (strpbrk(val, "\r\n")) {
-                *rc = pn_cli_usage(noun, "arguments cannot contain line breaks (CR or LF)");
-                free(name);
-                return false;
-            }
+        if (!why && val && strpbrk(val, "\r\n"))
+            why = "the value cannot contain line breaks (CR or LF)";
+        if (why) {
+            if (!strcmp(why, "unknown option"))
+                *rc = pn_cli_usage(noun, "unknown option '%s'", name);
+            else if (strpbrk(name, "\r\n"))
+                *rc = pn_cli_usage(noun, "%s", why);
+            else
+                *rc = pn_cli_usage(noun, "%s: %s", name, why);
+            free(name);
+            goto fail;
         }
         pn_argv_add(&o->names, name);
         pn_argv_add(&o->values, val ? val : "");
         free(name);
     }
     return true;
+fail:
+    pn_cli_opts_free(o);   /* callers need not free after a failure */
+    return false;
 }
 
 void pn_cli_opts_free(pn_cli_opts *o)
@@ -162,6 +192,17 @@ bool pn_cli_opt_rev(const char *noun, const pn_cli_opts *o, int64_t *rev, int *r
     return true;
 }
 
+bool pn_cli_answer_yes(void)
+{
+    pn_str line = PN_STR_INIT;
+    int c;
+    while ((c = getchar()) != EOF && c != '\n')
+        pn_str_appendc(&line, (char)c);
+    bool yes = line.len && (line.s[0] == 'y' || line.s[0] == 'Y');
+    pn_str_free(&line);
+    return yes;
+}
+
 bool pn_cli_store_confirm(const char *noun, const pn_cli_opts *o, const char *what,
                           const char *affected, int *rc)
 {
@@ -175,12 +216,7 @@ bool pn_cli_store_confirm(const char *noun, const pn_cli_opts *o, const char *wh
     fprintf(stderr, "Delete %s?%s%s [y/N] ", w, affected ? " " : "", affected ? affected : "");
     free(w);
     fflush(stderr);
-    pn_str line = PN_STR_INIT;
-    int c;
-    while ((c = getchar()) != EOF && c != '\n')
-        pn_str_appendc(&line, (char)c);
-    bool yes = line.len && (line.s[0] == 'y' || line.s[0] == 'Y');
-    pn_str_free(&line);
+    bool yes = pn_cli_answer_yes();
     if (!yes) {
         fprintf(stderr, "postern: %s: not deleted\n", noun);
         *rc = PN_EXIT_FAIL;
@@ -388,60 +424,84 @@ bool pn_cli_list_edit(const char *noun, const pn_cli_opts *o, const char *set, c
     return true;
 }
 
-int pn_cli_store_read_verb(pn_cli *cli, int argc, char **argv, const char *noun,
-                           const char *valued, size_t nwords, const char *what,
-                           pn_cli_store_read_fn read)
+int pn_cli_store_run(pn_cli *cli, int argc, char **argv, const pn_cli_store_cmd *c, void *arg)
 {
     pn_cli_opts o;
     int rc = PN_EXIT_OK;
     pn_cli_store cs = {0};
-    pn_err err = PN_ERR_INIT;
-    if (!pn_cli_opts_parse(noun, " ", valued, argc, argv, 2, &o, &rc) ||
-        !pn_cli_opts_words(noun, &o, nwords, what, &rc))
+    if (!pn_cli_opts_parse(c->noun, c->flags, c->valued, argc, argv, c->first, &o, &rc) ||
+        (c->nwords != PN_CLI_ANY_WORDS && !pn_cli_opts_words(c->noun, &o, c->nwords, c->what,
+                                                              &rc)) ||
+        (c->check && !c->check(cli, &o, arg, &rc)))
         goto out;
     if (!pn_cli_store_open(cli, &cs)) {
         rc = PN_EXIT_FAIL;
         goto out;
     }
-    if (!read(cli, cs.st, &o, &err))
-        rc = pn_cli_store_fail(noun, &err);
+    rc = c->run(cli, cs.st, &o, arg);
 out:
     pn_cli_store_close(&cs);
     pn_cli_opts_free(&o);
     return rc;
 }
 
+typedef struct read_job {
+    const char *noun;
+    pn_cli_store_read_fn read;
+} read_job;
+
+static int read_run(pn_cli *cli, pn_store *st, const pn_cli_opts *o, void *arg)
+{
+    const read_job *job = arg;
+    pn_err err = PN_ERR_INIT;
+    return job->read(cli, st, o, &err) ? PN_EXIT_OK : pn_cli_store_fail(job->noun, &err);
+}
+
+int pn_cli_store_read_verb(pn_cli *cli, int argc, char **argv, const char *noun,
+                           const char *valued, size_t nwords, const char *what,
+                           pn_cli_store_read_fn read)
+{
+    const pn_cli_store_cmd cmd = {noun, 2, " ", valued, nwords, what, NULL, read_run};
+    read_job job = {noun, read};
+    return pn_cli_store_run(cli, argc, argv, &cmd, &job);
+}
+
+typedef struct delete_job {
+    const pn_cli_store_deleter *d;
+    const char *noun;         /* "group delete" */
+    int64_t rev;
+    bool cascade;
+} delete_job;
+
+static bool delete_check(pn_cli *cli, const pn_cli_opts *o, void *arg, int *rc)
+{
+    (void)cli;
+    delete_job *job = arg;
+    const pn_cli_store_deleter *d = job->d;
+    if (!pn_cli_opt_rev(job->noun, o, &job->rev, rc))
+        return false;
+    job->cascade = d->affected_cascade && pn_cli_opt_has(o, "--cascade");
+    return pn_cli_store_confirm(job->noun, o, o->words.v[0],
+                                job->cascade ? d->affected_cascade : d->affected, rc);
+}
+
+static int delete_run(pn_cli *cli, pn_store *st, const pn_cli_opts *o, void *arg)
+{
+    const delete_job *job = arg;
+    pn_err err = PN_ERR_INIT;
+    if (!job->d->del(st, o->words.v[0], job->rev, job->cascade, &err))
+        return pn_cli_store_fail(job->noun, &err);
+    return pn_cli_store_done(cli, job->d->noun, o->words.v[0], "deleted", 0);
+}
+
 int pn_cli_store_delete_verb(pn_cli *cli, int argc, char **argv, const pn_cli_store_deleter *d)
 {
     char noun[64];
     snprintf(noun, sizeof(noun), "%s delete", d->noun);
-    pn_cli_opts o;
-    int rc = PN_EXIT_OK;
-    pn_cli_store cs = {0};
-    pn_err err = PN_ERR_INIT;
-    int64_t rev = 0;
-    if (!pn_cli_opts_parse(noun, d->affected_cascade ? " --cascade --yes " : " --yes ", " --rev ",
-                           argc, argv, 2, &o, &rc) ||
-        !pn_cli_opts_words(noun, &o, 1, d->what, &rc) ||
-        !pn_cli_opt_rev(noun, &o, &rev, &rc))
-        goto out;
-    bool cascade = d->affected_cascade && pn_cli_opt_has(&o, "--cascade");
-    if (!pn_cli_store_confirm(noun, &o, o.words.v[0], cascade ? d->affected_cascade : d->affected,
-                              &rc))
-        goto out;
-    if (!pn_cli_store_open(cli, &cs)) {
-        rc = PN_EXIT_FAIL;
-        goto out;
-    }
-    if (!d->del(cs.st, o.words.v[0], rev, cascade, &err)) {
-        rc = pn_cli_store_fail(noun, &err);
-        goto out;
-    }
-    rc = pn_cli_store_done(cli, d->noun, o.words.v[0], "deleted", 0);
-out:
-    pn_cli_store_close(&cs);
-    pn_cli_opts_free(&o);
-    return rc;
+    const pn_cli_store_cmd cmd = {noun, 2, d->affected_cascade ? " --cascade --yes " : " --yes ",
+                                  " --rev ", 1, d->what, delete_check, delete_run};
+    delete_job job = {d, noun, 0, false};
+    return pn_cli_store_run(cli, argc, argv, &cmd, &job);
 }
 
 void pn_cli_json_entities(pn_str *s, const void *items, size_t size, size_t n, bool one,

@@ -31,7 +31,8 @@ typedef struct pn_cli_opts {
 
 /* Parses argv[first..]: flags and valued are space-separated option lists
  * with spaces around (" --yes --cascade "). Accepts --opt=value. Refuses
- * unknown options and CR/LF in any argument (usage errors, *rc set). */
+ * unknown options and CR/LF in any argument, naming the option (usage
+ * errors, *rc set); on failure o is already freed. */
 bool pn_cli_opts_parse(const char *noun, const char *flags, const char *valued, int argc,
                        char **argv, int first, pn_cli_opts *o, int *rc);
 void pn_cli_opts_free(pn_cli_opts *o);
@@ -87,6 +88,32 @@ typedef struct pn_cli_store_verbs {
 } pn_cli_store_verbs;
 
 int pn_cli_store_dispatch(const pn_cli_store_verbs *v, pn_cli *cli, int argc, char **argv);
+
+/* A command that works on the store: how its command line is checked before
+ * the store is opened, and the work once it is open. */
+#define PN_CLI_ANY_WORDS ((size_t)-1)
+typedef struct pn_cli_store_cmd {
+    const char *noun;         /* "setting set": names the command in messages */
+    int first;                /* argv index of its first argument: 2 after a verb */
+    const char *flags;        /* option lists as for pn_cli_opts_parse */
+    const char *valued;
+    size_t nwords;            /* exactly this many positional words, or
+                               * PN_CLI_ANY_WORDS when check judges them */
+    const char *what;         /* names the words when some are missing */
+    /* Optional: what else must hold before the store is opened; false with
+     * *rc set (a usage error, or a failure it reported). */
+    bool (*check)(pn_cli *cli, const pn_cli_opts *o, void *arg, int *rc);
+    /* The work, with the store open; returns the exit code. */
+    int (*run)(pn_cli *cli, pn_store *st, const pn_cli_opts *o, void *arg);
+} pn_cli_store_cmd;
+
+/* Parses argv, checks the words and c->check, opens the store, runs c->run
+ * (arg is passed to both), closes the store and frees the options. Returns
+ * the exit code. */
+int pn_cli_store_run(pn_cli *cli, int argc, char **argv, const pn_cli_store_cmd *c, void *arg);
+
+/* Reads one answer line from stdin: true when it starts with y or Y. */
+bool pn_cli_answer_yes(void);
 
 /* The body of a read-only verb (list, show): fetches from the open store and
  * prints; returns false with err set when the store refuses. */

@@ -141,36 +141,19 @@ static void fill_publics(sv_table *t, const pn_public *list, size_t n)
 static bool mailboxes_load(sv_screen *base, pn_store *st, pn_err *err)
 {
     mailboxes_screen *m = (mailboxes_screen *)base;
-    pn_mailbox *mb = NULL;
-    pn_group *gr = NULL;
-    pn_public *pb = NULL;
-    size_t nmb = 0, ngr = 0, npb = 0;
-    bool ok = pn_store_begin_read(st, err);
-    int64_t dflt_quota = -1;
-    if (ok) {
-        ok = pn_store_mailbox_list(st, NULL, &mb, &nmb, err) &&
-             pn_store_group_list(st, &gr, &ngr, err) && pn_store_public_list(st, &pb, &npb, err);
-        dflt_quota = pn_store_setting_int(st, "mailbox.default_quota", -1);
-        pn_store_end_read(st);
-    }
-    if (!ok) {
-        pn_mailbox_list_free(mb, nmb);
-        pn_group_list_free(gr, ngr);
-        pn_public_list_free(pb, npb);
+    pn_store_state rows;
+    if (!pn_store_begin_read(st, err))
         return false;
-    }
-    fill_mailboxes(&m->tables[MB_MAILBOXES], mb, nmb, dflt_quota);
-    fill_groups(&m->tables[MB_GROUPS], gr, ngr);
-    fill_publics(&m->tables[MB_PUBLIC], pb, npb);
-    pn_mailbox_list_free(m->mailboxes, m->nmailboxes);
-    pn_group_list_free(m->groups, m->ngroups);
-    pn_public_list_free(m->publics, m->npublics);
-    m->mailboxes = mb;
-    m->nmailboxes = nmb;
-    m->groups = gr;
-    m->ngroups = ngr;
-    m->publics = pb;
-    m->npublics = npb;
+    bool ok = pn_store_state_load(st, &rows, err);
+    int64_t dflt_quota = pn_store_setting_int(st, "mailbox.default_quota", -1);
+    pn_store_end_read(st);
+    if (!ok)
+        return false;
+    fill_mailboxes(&m->tables[MB_MAILBOXES], rows.mailboxes, rows.nmailboxes, dflt_quota);
+    fill_groups(&m->tables[MB_GROUPS], rows.groups, rows.ngroups);
+    fill_publics(&m->tables[MB_PUBLIC], rows.publics, rows.npublics);
+    pn_store_state_free(&m->rows);
+    m->rows = rows;
     return true;
 }
 
@@ -178,7 +161,8 @@ static bool mailboxes_load(sv_screen *base, pn_store *st, pn_err *err)
 
 static size_t kind_count(const mailboxes_screen *m, mb_kind k)
 {
-    return k == MB_MAILBOXES ? m->nmailboxes : k == MB_GROUPS ? m->ngroups : m->npublics;
+    const pn_store_state *r = &m->rows;
+    return k == MB_MAILBOXES ? r->nmailboxes : k == MB_GROUPS ? r->ngroups : r->npublics;
 }
 
 /* The core's filter belongs to the list shown: it is cleared before another
@@ -244,9 +228,7 @@ static void mailboxes_destroy(void *st)
     sv_screen_fini(&m->base);
     for (int k = 0; k < MB_KINDS; k++)
         sv_table_free(&m->tables[k]);
-    pn_mailbox_list_free(m->mailboxes, m->nmailboxes);
-    pn_group_list_free(m->groups, m->ngroups);
-    pn_public_list_free(m->publics, m->npublics);
+    pn_store_state_free(&m->rows);
     free(m);
 }
 
@@ -315,9 +297,10 @@ static void mailboxes_draw(void *st, pn_canvas *c, pn_rect area)
 static void mailboxes_status(void *st, pn_str *out)
 {
     mailboxes_screen *m = st;
-    pn_str_appendf(out, "%zu mailbox%s  %zu group%s  %zu public", m->nmailboxes,
-                   m->nmailboxes == 1 ? "" : "es", m->ngroups, m->ngroups == 1 ? "" : "s",
-                   m->npublics);
+    const pn_store_state *r = &m->rows;
+    pn_str_appendf(out, "%zu mailbox%s  %zu group%s  %zu public", r->nmailboxes,
+                   r->nmailboxes == 1 ? "" : "es", r->ngroups, r->ngroups == 1 ? "" : "s",
+                   r->npublics);
 }
 
 static pn_listmodel *mailboxes_list(void *st)

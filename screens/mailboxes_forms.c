@@ -241,25 +241,25 @@ static void edit_of(sv_form *f, const char *key, int64_t id, int64_t rev)
 
 static const pn_mailbox *mailbox_named(const mailboxes_screen *m, const char *key)
 {
-    for (size_t i = 0; key && i < m->nmailboxes; i++)
-        if (!strcmp(m->mailboxes[i].address, key))
-            return &m->mailboxes[i];
+    for (size_t i = 0; key && i < m->rows.nmailboxes; i++)
+        if (!strcmp(m->rows.mailboxes[i].address, key))
+            return &m->rows.mailboxes[i];
     return NULL;
 }
 
 static const pn_group *group_named(const mailboxes_screen *m, const char *key)
 {
-    for (size_t i = 0; key && i < m->ngroups; i++)
-        if (!strcmp(m->groups[i].address, key))
-            return &m->groups[i];
+    for (size_t i = 0; key && i < m->rows.ngroups; i++)
+        if (!strcmp(m->rows.groups[i].address, key))
+            return &m->rows.groups[i];
     return NULL;
 }
 
 static const pn_public *public_named(const mailboxes_screen *m, const char *key)
 {
-    for (size_t i = 0; key && i < m->npublics; i++)
-        if (!strcmp(m->publics[i].name, key))
-            return &m->publics[i];
+    for (size_t i = 0; key && i < m->rows.npublics; i++)
+        if (!strcmp(m->rows.publics[i].name, key))
+            return &m->rows.publics[i];
     return NULL;
 }
 

@@ -14,13 +14,7 @@ typedef struct mailboxes_screen {
     sv_screen base;            /* first: the shared code sees this */
     mb_kind kind;
     sv_table tables[MB_KINDS];
-    /* the rows, for the edit forms */
-    pn_mailbox *mailboxes;
-    size_t nmailboxes;
-    pn_group *groups;
-    size_t ngroups;
-    pn_public *publics;
-    size_t npublics;
+    pn_store_state rows;       /* the store as last loaded, for the edit forms */
     sv_form form;
 } mailboxes_screen;
 

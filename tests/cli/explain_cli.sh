@@ -6,32 +6,9 @@
 # works read-only. Its own postern.yaml and state DB in a temporary
 # directory. TAP output.
 set -uo pipefail
-bin=${POSTERN_BIN:?POSTERN_BIN must name the postern binary}
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-n=0; failed=0
-ok() { n=$((n+1)); echo "ok $n - $1"; }
-notok() { n=$((n+1)); failed=$((failed+1)); echo "not ok $n - $1"; sed 's/^/# /' "$tmp/out" "$tmp/err" 2>/dev/null | head -30; }
-mkdir -p "$tmp/home"
-printf 'state_db: %s/state/state.db\n' "$tmp" >"$tmp/postern.yaml"
-run() {
-  env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$tmp/home" POSTERN_SYSCONFDIR="$tmp/etc" \
-    ${ASAN_OPTIONS:+ASAN_OPTIONS=$ASAN_OPTIONS} ${UBSAN_OPTIONS:+UBSAN_OPTIONS=$UBSAN_OPTIONS} \
-    "$bin" --config "$tmp/postern.yaml" "$@" <"${IN:-/dev/null}" >"$tmp/out" 2>"$tmp/err"
-}
-# expect RC DESC -- ARGS...
-expect() {
-  local want=$1 desc=$2; shift 3
-  run "$@"; local rc=$?
-  if [ "$rc" -eq "$want" ]; then ok "$desc (exit $rc)"; else echo "# got exit $rc, want $want" >>"$tmp/err"; notok "$desc"; fi
-}
-has() { if grep -Eq -- "$2" "$tmp/$1"; then ok "$3"; else notok "$3"; fi; }
-hasnt() { if grep -Eq -- "$2" "$tmp/$1"; then notok "$3"; else ok "$3"; fi; }
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 # same FILE DESC: out equals the given file exactly
 same() { if diff -u "$1" "$tmp/out" >"$tmp/diff"; then ok "$2"; else cp "$tmp/diff" "$tmp/err"; notok "$2"; fi; }
-pyjson() {
-  if python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); sys.exit(0 if eval(sys.argv[2]) else 1)' "$tmp/out" "$2" 2>>"$tmp/err"
-  then ok "$1"; else notok "$1"; fi
-}
 # setup ARGS...: a store change that must succeed
 setup() { run "$@" || { echo "# setup failed: $*"; cat "$tmp/err" | sed 's/^/# /'; }; }
 

@@ -5,32 +5,7 @@
 # passwords from stdin never echoed or shown. Its own postern.yaml and
 # state DB in a temporary directory. TAP output.
 set -uo pipefail
-bin=${POSTERN_BIN:?POSTERN_BIN must name the postern binary}
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-n=0; failed=0
-ok() { n=$((n+1)); echo "ok $n - $1"; }
-notok() { n=$((n+1)); failed=$((failed+1)); echo "not ok $n - $1"; sed 's/^/# /' "$tmp/out" "$tmp/err" 2>/dev/null | head -30; }
-mkdir -p "$tmp/home"
-printf 'state_db: %s/state/state.db\n' "$tmp" >"$tmp/postern.yaml"
-# run ARGS...: postern with a clean environment and this config (stdin from $IN or /dev/null)
-run() {
-  env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$tmp/home" POSTERN_SYSCONFDIR="$tmp/etc" \
-    ${ASAN_OPTIONS:+ASAN_OPTIONS=$ASAN_OPTIONS} ${UBSAN_OPTIONS:+UBSAN_OPTIONS=$UBSAN_OPTIONS} \
-    "$bin" --config "$tmp/postern.yaml" "$@" <"${IN:-/dev/null}" >"$tmp/out" 2>"$tmp/err"
-}
-# expect RC DESC -- ARGS...
-expect() {
-  local want=$1 desc=$2; shift 3
-  run "$@"; local rc=$?
-  if [ "$rc" -eq "$want" ]; then ok "$desc (exit $rc)"; else echo "# got exit $rc, want $want" >>"$tmp/err"; notok "$desc"; fi
-}
-has() { if grep -Eq -- "$2" "$tmp/$1"; then ok "$3"; else notok "$3"; fi; }
-hasnt() { if grep -Eq -- "$2" "$tmp/$1"; then notok "$3"; else ok "$3"; fi; }
-# pyjson DESC EXPR: evaluate a Python expression over the JSON in out (as j)
-pyjson() {
-  if python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); sys.exit(0 if eval(sys.argv[2]) else 1)' "$tmp/out" "$2" 2>>"$tmp/err"
-  then ok "$1"; else notok "$1"; fi
-}
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # ---- domains
 expect 0 "domain add" -- domain add example.com
@@ -137,35 +112,11 @@ expect 0 "mailbox list after domain cascade" -- --json mailbox list
 pyjson "cascade removed the domain's mailboxes" 'j==[]'
 
 # ---- delete on a terminal: asks, the default answer is no
-# tty ANSWER ARGS...: run postern on a pseudo-terminal, type ANSWER, print its output
-tty() {
-  python3 - "$@" <<'PY' >"$tmp/out" 2>"$tmp/err"
-import os, pty, sys, time
-answer, args = sys.argv[1], sys.argv[2:]
-pid, fd = pty.fork()
-if pid == 0:
-    os.execv(args[0], args)
-time.sleep(0.3)
-os.write(fd, answer.encode() + b"\n")
-out = b""
-while True:
-    try:
-        chunk = os.read(fd, 4096)
-    except OSError:
-        break
-    if not chunk:
-        break
-    out += chunk
-_, status = os.waitpid(pid, 0)
-sys.stdout.write(out.decode(errors="replace"))
-sys.exit(os.waitstatus_to_exitcode(status))
-PY
-}
 expect 0 "domain for the terminal test" -- domain add tty.org
-if tty "" "$bin" --config "$tmp/postern.yaml" domain delete tty.org; then notok "empty answer keeps it"; else ok "empty answer keeps it"; fi
+if tty "" "$bin" --config "$cfg" domain delete tty.org; then notok "empty answer keeps it"; else ok "empty answer keeps it"; fi
 has out 'Delete tty.org\? .*\[y/N\]' "the question names what and what else is affected"
 expect 0 "still there after no" -- domain show tty.org
-if tty "y" "$bin" --config "$tmp/postern.yaml" domain delete tty.org; then ok "y deletes"; else notok "y deletes"; fi
+if tty "y" "$bin" --config "$cfg" domain delete tty.org; then ok "y deletes"; else notok "y deletes"; fi
 expect 1 "gone after yes" -- domain show tty.org
 
 # ---- read-only, CR/LF

@@ -10,7 +10,6 @@
 #include <cmocka.h>
 
 #include <fcntl.h>
-#include <ftw.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +21,8 @@
 #include "util/mem.h"
 #include "util/str.h"
 
+#include "store_fixture.h"
+
 typedef struct fixture {
     char dir[64];
 } fixture;
@@ -29,22 +30,15 @@ typedef struct fixture {
 static int setup(void **state)
 {
     fixture *f = pn_calloc(1, sizeof(*f));
-    snprintf(f->dir, sizeof(f->dir), "/tmp/postern-test-db.XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
+    sf_tmpdir_make(f->dir, sizeof(f->dir), "db");
     *state = f;
     return 0;
-}
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st; (void)flag; (void)ftw;
-    return remove(path);
 }
 
 static int teardown(void **state)
 {
     fixture *f = *state;
-    nftw(f->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    sf_tmpdir_remove(f->dir);
     free(f);
     return 0;
 }
@@ -65,22 +59,6 @@ static bool table_exists(sqlite3 *db, const char *name)
     bool found = sqlite3_step(st) == SQLITE_ROW;
     sqlite3_finalize(st);
     return found;
-}
-
-static char *query_text(sqlite3 *db, const char *sql)
-{
-    sqlite3_stmt *st = NULL;
-    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    char *r = pn_strdup((const char *)sqlite3_column_text(st, 0));
-    sqlite3_finalize(st);
-    return r;
-}
-
-static void assert_contains(const char *haystack, const char *needle)
-{
-    if (!haystack || !strstr(haystack, needle))
-        fail_msg("expected '%s' to contain '%s'", haystack ? haystack : "(null)", needle);
 }
 
 static void assert_builtin_tables(sqlite3 *db)
@@ -130,13 +108,13 @@ static void test_fresh_db(void **state)
 
     assert_int_equal(pn_db_user_version(db), pn_db_schema_version());
     assert_builtin_tables(db);
-    char *mode = query_text(db, "PRAGMA journal_mode");
+    char *mode = sf_query_text(db, "PRAGMA journal_mode");
     assert_string_equal(mode, "wal");
     free(mode);
-    char *fk = query_text(db, "PRAGMA foreign_keys");
+    char *fk = sf_query_text(db, "PRAGMA foreign_keys");
     assert_string_equal(fk, "1");
     free(fk);
-    char *sync = query_text(db, "PRAGMA synchronous");
+    char *sync = sf_query_text(db, "PRAGMA synchronous");
     assert_string_equal(sync, "1");  /* NORMAL */
     free(sync);
 
@@ -438,10 +416,10 @@ static void test_reopen_idempotent(void **state)
         if (!db)
             fail_msg("reopen %d: %s", i, pn_err_msg(&err));
         assert_int_equal(pn_db_user_version(db), pn_db_schema_version());
-        char *v = query_text(db, "SELECT value FROM meta WHERE key = 'created'");
+        char *v = sf_query_text(db, "SELECT value FROM meta WHERE key = 'created'");
         assert_string_equal(v, "yes");
         free(v);
-        char *c = query_text(db, "SELECT count(*) FROM meta");
+        char *c = sf_query_text(db, "SELECT count(*) FROM meta");
         assert_string_equal(c, "1");
         free(c);
         /* Migrating an up-to-date handle is a no-op. */

@@ -12,12 +12,10 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <ftw.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -27,55 +25,21 @@
 #include "util/mem.h"
 #include "util/str.h"
 
-typedef struct fixture {
-    char dir[64];
-    char *path;
-    sqlite3 *db;
-    pn_store *st;
-} fixture;
+#include "store_fixture.h"
+
+typedef store_fixture fixture;
 
 static int setup(void **state)
 {
-    fixture *f = pn_calloc(1, sizeof(*f));
-    snprintf(f->dir, sizeof(f->dir), "/tmp/postern-test-explain.XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
-    f->path = pn_sprintf("%s/state.db", f->dir);
-    pn_err err = PN_ERR_INIT;
-    f->db = pn_db_open(f->path, &err);
-    assert_non_null(f->db);
-    f->st = pn_store_new(f->db, NULL, "tester");
-    *state = f;
-    return 0;
-}
-
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb; (void)flag; (void)ftw;
-    return remove(path);
+    return sf_setup(state, "explain");
 }
 
 static int teardown(void **state)
 {
-    fixture *f = *state;
-    pn_store_free(f->st);
-    if (f->db)
-        pn_db_close(f->db);
-    nftw(f->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-    free(f->path);
-    free(f);
-    return 0;
+    return sf_teardown(state);
 }
 
 /* ---- building a store ---- */
-
-static void add_domain(pn_store *st, const char *name)
-{
-    pn_err err = PN_ERR_INIT;
-    pn_domain d = {0};
-    d.name = (char *)name;
-    if (!pn_store_domain_add(st, &d, NULL, &err))
-        fail_msg("add domain %s: %s", name, pn_err_msg(&err));
-}
 
 static void add_relay_domain(pn_store *st, const char *name, const char *host, int port)
 {
@@ -236,19 +200,12 @@ static const pn_explain_step *find_step(const pn_explain *e, pn_explain_kind k, 
     return NULL;
 }
 
-#define assert_contains(hay, needle)                                                        \
-    do {                                                                                    \
-        const char *h_ = (hay);                                                             \
-        if (!h_ || !strstr(h_, (needle)))                                                   \
-            fail_msg("'%s' does not contain '%s'", h_ ? h_ : "(null)", (needle));           \
-    } while (0)
-
 /* ---- tests ---- */
 
 static void test_mailbox_direct(void **state)
 {
     fixture *f = *state;
-    add_domain(f->st, "example.com");
+    sf_add_domain(f->st, "example.com");
     add_mailbox(f->st, "alice@example.com", true, NULL);
     pn_explain e;
     explain(f->st, "Alice@Example.COM", &e);
@@ -267,7 +224,7 @@ static void test_mailbox_direct(void **state)
 static void test_forwards(void **state)
 {
     fixture *f = *state;
-    add_domain(f->st, "example.com");
+    sf_add_domain(f->st, "example.com");
     add_mailbox(f->st, "keep@example.com", true, "a@x.org", "b@y.org", NULL);
     add_mailbox(f->st, "away@example.com", false, "c@z.org", NULL);
     pn_explain e;
@@ -288,7 +245,7 @@ static void test_forwards(void **state)
 static void test_group(void **state)
 {
     fixture *f = *state;
-    add_domain(f->st, "example.com");
+    sf_add_domain(f->st, "example.com");
     add_mailbox(f->st, "alice@example.com", true, NULL);
     add_mailbox(f->st, "bob@example.com", false, "bob@elsewhere.org", NULL);
     add_group(f->st, "team@example.com", true, "bob@example.com", "alice@example.com", NULL);
@@ -311,7 +268,7 @@ static void test_group(void **state)
 static void test_disabled_and_empty_group(void **state)
 {
     fixture *f = *state;
-    add_domain(f->st, "example.com");
+    sf_add_domain(f->st, "example.com");
     add_mailbox(f->st, "alice@example.com", true, NULL);
     add_group(f->st, "off@example.com", false, "alice@example.com", NULL);
     add_group(f->st, "none@example.com", true, NULL);
@@ -342,7 +299,7 @@ static void test_disabled_and_empty_group(void **state)
 static void test_alias_three_destinations(void **state)
 {
     fixture *f = *state;
-    add_domain(f->st, "example.com");
+    sf_add_domain(f->st, "example.com");
     add_mailbox(f->st, "alice@example.com", true, NULL);
     add_mailbox(f->st, "bob@example.com", true, NULL);
     add_mailbox(f->st, "carol@example.com", true, NULL);
@@ -367,8 +324,8 @@ static void test_alias_three_destinations(void **state)
 static void test_wildcard_two_domains(void **state)
 {
     fixture *f = *state;
-    add_domain(f->st, "example.com");
-    add_domain(f->st, "example.org");
+    sf_add_domain(f->st, "example.com");
+    sf_add_domain(f->st, "example.org");
     add_mailbox(f->st, "alice@example.com", true, NULL);
     add_address(f->st, "info@*", false, "user:alice@example.com", NULL);
     const char *inputs[] = {"info@example.com", "info@example.org"};
@@ -392,8 +349,8 @@ static void test_wildcard_two_domains(void **state)
 static void test_exact_wins_over_wildcard(void **state)
 {
     fixture *f = *state;
-    add_domain(f->st, "example.com");
-    add_domain(f->st, "example.org");
+    sf_add_domain(f->st, "example.com");
+    sf_add_domain(f->st, "example.org");
     add_mailbox(f->st, "alice@example.com", true, NULL);
     add_mailbox(f->st, "bob@example.com", true, NULL);
     add_address(f->st, "info@*", false, "user:alice@example.com", NULL);
@@ -414,7 +371,7 @@ static void test_exact_wins_over_wildcard(void **state)
 static void test_mailbox_wins_over_wildcard(void **state)
 {
     fixture *f = *state;
-    add_domain(f->st, "example.com");
+    sf_add_domain(f->st, "example.com");
     add_mailbox(f->st, "alice@example.com", true, NULL);
     add_mailbox(f->st, "info@example.com", true, NULL);
     add_address(f->st, "info@*", true, "user:alice@example.com", NULL);
@@ -431,7 +388,7 @@ static void test_mailbox_wins_over_wildcard(void **state)
 static void test_catchall(void **state)
 {
     fixture *f = *state;
-    add_domain(f->st, "example.com");
+    sf_add_domain(f->st, "example.com");
     add_mailbox(f->st, "alice@example.com", true, NULL);
     add_mailbox(f->st, "catch@example.com", true, NULL);
     set_domain(f->st, "example.com", NULL, "catch@example.com");
@@ -453,8 +410,8 @@ static void test_catchall(void **state)
 static void test_unknown_rejected(void **state)
 {
     fixture *f = *state;
-    add_domain(f->st, "example.com");
-    add_domain(f->st, "example.org");
+    sf_add_domain(f->st, "example.com");
+    sf_add_domain(f->st, "example.org");
     add_mailbox(f->st, "catch@example.org", true, NULL);
     set_domain(f->st, "example.org", "archive@example.org", "catch@example.org");
     set_domain(f->st, "example.com", "archive@example.org", NULL);
@@ -474,9 +431,9 @@ static void test_unknown_rejected(void **state)
 static void test_postmaster_fallback(void **state)
 {
     fixture *f = *state;
-    add_domain(f->st, "example.com");
-    add_domain(f->st, "example.org");
-    add_domain(f->st, "example.net");
+    sf_add_domain(f->st, "example.com");
+    sf_add_domain(f->st, "example.org");
+    sf_add_domain(f->st, "example.net");
     add_mailbox(f->st, "catch@example.org", true, NULL);
     add_mailbox(f->st, "postmaster@example.net", true, NULL);
     set_domain(f->st, "example.org", NULL, "catch@example.org");
@@ -498,7 +455,7 @@ static void test_postmaster_fallback(void **state)
 static void test_bcc(void **state)
 {
     fixture *f = *state;
-    add_domain(f->st, "example.com");
+    sf_add_domain(f->st, "example.com");
     add_mailbox(f->st, "alice@example.com", true, NULL);
     set_domain(f->st, "example.com", "archive@vault.org", NULL);
     pn_explain e;
@@ -513,7 +470,7 @@ static void test_bcc(void **state)
 static void test_internal(void **state)
 {
     fixture *f = *state;
-    add_domain(f->st, "example.com");
+    sf_add_domain(f->st, "example.com");
     add_mailbox(f->st, "alice@example.com", true, NULL);
     add_address(f->st, "staff@example.com", true, "user:alice@example.com", NULL);
     add_address(f->st, "all@*", true, "user:alice@example.com", NULL);
@@ -539,7 +496,7 @@ static void test_internal(void **state)
 static void test_public(void **state)
 {
     fixture *f = *state;
-    add_domain(f->st, "example.com");
+    sf_add_domain(f->st, "example.com");
     add_mailbox(f->st, "alice@example.com", true, NULL);
     add_public(f->st, "Announcements", "alice@example.com");
     add_address(f->st, "news@example.com", false, "public:Announcements", NULL);
@@ -574,8 +531,8 @@ static void test_relay_domain(void **state)
 static void test_member_of_relay_domain(void **state)
 {
     fixture *f = *state;
-    add_domain(f->st, "example.com");
-    add_domain(f->st, "branch.org");
+    sf_add_domain(f->st, "example.com");
+    sf_add_domain(f->st, "branch.org");
     add_mailbox(f->st, "old@branch.org", true, NULL);
     add_group(f->st, "crew@branch.org", true, "old@branch.org", NULL);
     add_address(f->st, "legacy@example.com", false, "user:old@branch.org",
@@ -600,7 +557,7 @@ static void test_member_of_relay_domain(void **state)
 static void test_reached_twice(void **state)
 {
     fixture *f = *state;
-    add_domain(f->st, "example.com");
+    sf_add_domain(f->st, "example.com");
     add_mailbox(f->st, "alice@example.com", true, NULL);
     add_mailbox(f->st, "bob@example.com", true, NULL);
     add_group(f->st, "team@example.com", true, "alice@example.com", "bob@example.com", NULL);
@@ -619,7 +576,7 @@ static void test_reached_twice(void **state)
 static void test_local_targets_noted(void **state)
 {
     fixture *f = *state;
-    add_domain(f->st, "example.com");
+    sf_add_domain(f->st, "example.com");
     add_mailbox(f->st, "bob@example.com", true, NULL);
     add_mailbox(f->st, "alice@example.com", false, "bob@example.com", NULL);
     pn_explain e;
@@ -633,7 +590,7 @@ static void test_local_targets_noted(void **state)
 static void test_errors(void **state)
 {
     fixture *f = *state;
-    add_domain(f->st, "example.com");
+    sf_add_domain(f->st, "example.com");
     pn_err err = PN_ERR_INIT;
     pn_explain e;
     assert_false(pn_explain_address(f->st, "x@unknown.org", &e, &err));
@@ -659,7 +616,7 @@ static void test_errors(void **state)
 static void test_caller_snapshot(void **state)
 {
     fixture *f = *state;
-    add_domain(f->st, "example.com");
+    sf_add_domain(f->st, "example.com");
     add_mailbox(f->st, "alice@example.com", true, NULL);
     pn_err err = PN_ERR_INIT;
     assert_true(pn_store_begin_read(f->st, &err));
@@ -679,7 +636,7 @@ static void test_caller_snapshot(void **state)
 static void test_large_store(void **state)
 {
     fixture *f = *state;
-    add_domain(f->st, "example.com");
+    sf_add_domain(f->st, "example.com");
     add_mailbox(f->st, "alice@example.com", true, NULL);
     char *msg = NULL;
     int rc = sqlite3_exec(f->db,

@@ -3,20 +3,19 @@
  * per-domain rule in the schema and in the messages, catch-all and
  * destination checks, refused and cascading deletes, revision conflicts
  * between two connections, read-only refusal, busy, the journal with
- * redacted secrets, public mailboxes and the bad-input matrix. Each test uses a fresh DB in
- * a mkdtemp directory. */
+ * redacted secrets, public mailboxes, the whole state in one snapshot and the
+ * bad-input matrix. Each test uses a fresh DB in a mkdtemp directory
+ * (store_fixture.h). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <ftw.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "db.h"
@@ -24,69 +23,18 @@
 #include "util/mem.h"
 #include "util/str.h"
 
-typedef struct fixture {
-    char dir[64];
-    char *path;
-    sqlite3 *db;
-    pn_store *st;
-} fixture;
+#include "store_fixture.h"
+
+typedef store_fixture fixture;
 
 static int setup(void **state)
 {
-    fixture *f = pn_calloc(1, sizeof(*f));
-    snprintf(f->dir, sizeof(f->dir), "/tmp/postern-test-store.XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
-    f->path = pn_sprintf("%s/state.db", f->dir);
-    pn_err err = PN_ERR_INIT;
-    f->db = pn_db_open(f->path, &err);
-    assert_non_null(f->db);
-    f->st = pn_store_new(f->db, NULL, "tester");
-    *state = f;
-    return 0;
-}
-
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb; (void)flag; (void)ftw;
-    return remove(path);
+    return sf_setup(state, "store");
 }
 
 static int teardown(void **state)
 {
-    fixture *f = *state;
-    pn_store_free(f->st);
-    if (f->db)
-        pn_db_close(f->db);
-    nftw(f->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-    free(f->path);
-    free(f);
-    return 0;
-}
-
-#define assert_contains(hay, needle)                                                        \
-    do {                                                                                    \
-        const char *h_ = (hay);                                                             \
-        if (!h_ || !strstr(h_, (needle)))                                                   \
-            fail_msg("'%s' does not contain '%s'", h_ ? h_ : "(null)", (needle));           \
-    } while (0)
-
-static int64_t query_int(sqlite3 *db, const char *sql)
-{
-    sqlite3_stmt *s = NULL;
-    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-    int64_t v = sqlite3_column_int64(s, 0);
-    sqlite3_finalize(s);
-    return v;
-}
-
-static void add_domain(pn_store *st, const char *name)
-{
-    pn_err err = PN_ERR_INIT;
-    pn_domain d = {0};
-    d.name = (char *)name;
-    if (!pn_store_domain_add(st, &d, NULL, &err))
-        fail_msg("add domain %s: %s", name, pn_err_msg(&err));
+    return sf_teardown(state);
 }
 
 static void add_mailbox(pn_store *st, const char *address)
@@ -149,11 +97,12 @@ static void test_upgrade_from_each_version(void **state)
         assert_non_null(db);
         assert_int_equal(pn_db_user_version(db), (int)n);
         if (k >= 1)
-            assert_int_equal(query_int(db, "SELECT count(*) FROM journal WHERE actor = 'old'"), 1);
+            assert_int_equal(
+                sf_query_int(db, "SELECT count(*) FROM journal WHERE actor = 'old'"), 1);
         if (k >= 2)
-            assert_int_equal(query_int(db, "SELECT count(*) FROM queue_samples"), 1);
+            assert_int_equal(sf_query_int(db, "SELECT count(*) FROM queue_samples"), 1);
         pn_store *st = pn_store_new(db, NULL, NULL);
-        add_domain(st, "example.com");
+        sf_add_domain(st, "example.com");
         add_mailbox(st, "alice@example.com");
         pn_store_free(st);
         pn_db_close(db);
@@ -167,8 +116,8 @@ static void test_domain_crud(void **state)
 {
     fixture *f = *state;
     pn_err err = PN_ERR_INIT;
-    add_domain(f->st, "example.com");
-    add_domain(f->st, "b.example.org");
+    sf_add_domain(f->st, "example.com");
+    sf_add_domain(f->st, "b.example.org");
     pn_domain d = {0};
     d.name = "Example.com";
     assert_false(pn_store_domain_add(f->st, &d, NULL, &err));
@@ -220,7 +169,7 @@ static void test_catchall(void **state)
 {
     fixture *f = *state;
     pn_err err = PN_ERR_INIT;
-    add_domain(f->st, "example.com");
+    sf_add_domain(f->st, "example.com");
     pn_domain d;
     assert_true(pn_store_domain_get(f->st, "example.com", &d, &err));
     d.catchall = pn_strdup("nobody@example.com");
@@ -249,8 +198,8 @@ static void test_name_once_per_domain(void **state)
 {
     fixture *f = *state;
     pn_err err = PN_ERR_INIT;
-    add_domain(f->st, "example.com");
-    add_domain(f->st, "example.org");
+    sf_add_domain(f->st, "example.com");
+    sf_add_domain(f->st, "example.org");
     add_mailbox(f->st, "alice@example.com");
     assert_true(add_group(f->st, "info@example.com", "alice@example.com", &err));
 
@@ -289,7 +238,7 @@ static void test_destinations_must_exist(void **state)
 {
     fixture *f = *state;
     pn_err err = PN_ERR_INIT;
-    add_domain(f->st, "example.com");
+    sf_add_domain(f->st, "example.com");
     assert_false(add_address(f->st, "sales@example.com", PN_DEST_USER, "bob@example.com", &err));
     assert_int_equal(err.code, PN_E_NOTFOUND);
     assert_string_equal(err.msg, "destinations: mailbox bob@example.com does not exist");
@@ -307,9 +256,9 @@ static void test_destinations_must_exist(void **state)
     assert_false(pn_store_address_add(f->st, &a, NULL, &err));
     assert_int_equal(err.code, PN_E_INVALID);
     /* nothing was half-written */
-    assert_int_equal(query_int(f->db, "SELECT count(*) FROM addresses"), 0);
-    assert_int_equal(query_int(f->db, "SELECT count(*) FROM groups"), 0);
-    assert_int_equal(query_int(f->db, "SELECT count(*) FROM names"), 0);
+    assert_int_equal(sf_query_int(f->db, "SELECT count(*) FROM addresses"), 0);
+    assert_int_equal(sf_query_int(f->db, "SELECT count(*) FROM groups"), 0);
+    assert_int_equal(sf_query_int(f->db, "SELECT count(*) FROM names"), 0);
     pn_err_clear(&err);
 }
 
@@ -319,7 +268,7 @@ static void test_delete_referenced(void **state)
 {
     fixture *f = *state;
     pn_err err = PN_ERR_INIT;
-    add_domain(f->st, "example.com");
+    sf_add_domain(f->st, "example.com");
     add_mailbox(f->st, "alice@example.com");
     add_mailbox(f->st, "bob@example.com");
     assert_true(add_address(f->st, "sales@example.com", PN_DEST_USER, "alice@example.com", &err));
@@ -343,21 +292,21 @@ static void test_delete_referenced(void **state)
 
     /* cascade: references go, addresses left without destinations go */
     assert_true(pn_store_mailbox_delete(f->st, "alice@example.com", 0, true, &err));
-    assert_int_equal(query_int(f->db, "SELECT count(*) FROM addresses"), 1); /* team@ */
-    assert_int_equal(query_int(f->db, "SELECT count(*) FROM group_members"), 0);
+    assert_int_equal(sf_query_int(f->db, "SELECT count(*) FROM addresses"), 1); /* team@ */
+    assert_int_equal(sf_query_int(f->db, "SELECT count(*) FROM group_members"), 0);
     pn_group g;
     assert_true(pn_store_group_get(f->st, "staff@example.com", &g, &err));
     assert_int_equal(g.nmembers, 0);
     pn_group_clear(&g);
     assert_true(pn_store_group_delete(f->st, "staff@example.com", 0, true, &err));
-    assert_int_equal(query_int(f->db, "SELECT count(*) FROM addresses"), 0);
+    assert_int_equal(sf_query_int(f->db, "SELECT count(*) FROM addresses"), 0);
     assert_true(pn_store_domain_delete(f->st, "example.com", 0, true, &err));
-    assert_int_equal(query_int(f->db, "SELECT count(*) FROM mailboxes"), 0);
-    assert_int_equal(query_int(f->db, "SELECT count(*) FROM names"), 0);
+    assert_int_equal(sf_query_int(f->db, "SELECT count(*) FROM mailboxes"), 0);
+    assert_int_equal(sf_query_int(f->db, "SELECT count(*) FROM names"), 0);
     /* every entity removed by a cascade has its own journal row */
-    assert_int_equal(query_int(f->db, "SELECT count(*) FROM journal WHERE action ="
+    assert_int_equal(sf_query_int(f->db, "SELECT count(*) FROM journal WHERE action ="
                                       " 'delete (cascade)'"), 7);
-    assert_int_equal(query_int(f->db, "SELECT count(*) FROM journal WHERE action ="
+    assert_int_equal(sf_query_int(f->db, "SELECT count(*) FROM journal WHERE action ="
                                       " 'delete (cascade)' AND entity IN ('address info@*',"
                                       " 'address sales@example.com', 'address team@example.com',"
                                       " 'mailbox bob@example.com', 'domain example.com')"
@@ -371,7 +320,7 @@ static void test_revision_conflict(void **state)
 {
     fixture *f = *state;
     pn_err err = PN_ERR_INIT;
-    add_domain(f->st, "example.com");
+    sf_add_domain(f->st, "example.com");
     add_mailbox(f->st, "alice@example.com");
     sqlite3 *db2 = pn_db_open(f->path, &err);
     assert_non_null(db2);
@@ -414,7 +363,7 @@ static void test_read_only(void **state)
 {
     fixture *f = *state;
     pn_err err = PN_ERR_INIT;
-    add_domain(f->st, "example.com");
+    sf_add_domain(f->st, "example.com");
     pn_ctx ctx = {NULL, NULL, true};
     pn_store *ro = pn_store_new(f->db, &ctx, "viewer");
     pn_domain d = {0};
@@ -459,7 +408,7 @@ static void test_journal_redacts(void **state)
 {
     fixture *f = *state;
     pn_err err = PN_ERR_INIT;
-    add_domain(f->st, "example.com");
+    sf_add_domain(f->st, "example.com");
     add_mailbox(f->st, "alice@example.com");
     assert_true(pn_store_mailbox_set_password(f->st, "alice@example.com", 1, "other-Pass9", &err));
     pn_mailbox m;
@@ -495,7 +444,7 @@ static void test_bad_input(void **state)
 {
     fixture *f = *state;
     pn_err err = PN_ERR_INIT;
-    add_domain(f->st, "example.com");
+    sf_add_domain(f->st, "example.com");
     add_mailbox(f->st, "alice@example.com");
     char longlocal[80], longdom[300];
     memset(longlocal, 'a', 65);
@@ -565,8 +514,8 @@ static void test_bad_input(void **state)
     assert_false(pn_store_mailbox_set_password(f->st, "alice@example.com", 0, "", &err));
     assert_contains(err.msg, "password: is empty");
     /* nothing changed */
-    assert_int_equal(query_int(f->db, "SELECT count(*) FROM journal"), 2);
-    assert_int_equal(query_int(f->db, "SELECT count(*) FROM domains"), 1);
+    assert_int_equal(sf_query_int(f->db, "SELECT count(*) FROM journal"), 2);
+    assert_int_equal(sf_query_int(f->db, "SELECT count(*) FROM domains"), 1);
     pn_err_clear(&err);
 }
 
@@ -574,7 +523,7 @@ static void test_mailbox_and_address_roundtrip(void **state)
 {
     fixture *f = *state;
     pn_err err = PN_ERR_INIT;
-    add_domain(f->st, "example.com");
+    sf_add_domain(f->st, "example.com");
     add_mailbox(f->st, "alice@example.com");
     pn_mailbox m;
     assert_true(pn_store_mailbox_get(f->st, "alice@example.com", &m, &err));
@@ -643,7 +592,7 @@ static void test_public_mailboxes(void **state)
 {
     fixture *f = *state;
     pn_err err = PN_ERR_INIT;
-    add_domain(f->st, "example.com");
+    sf_add_domain(f->st, "example.com");
     add_mailbox(f->st, "alice@example.com");
     assert_true(add_group(f->st, "staff@example.com", "alice@example.com", &err));
     pn_public_owner owners[2] = {{false, "alice@example.com"}, {true, "staff@example.com"}};
@@ -682,12 +631,68 @@ static void test_public_mailboxes(void **state)
     assert_string_equal(err.msg, "public mailbox shared is the destination of address"
                                  " board@example.com: remove those first or delete with cascade");
     assert_true(pn_store_public_delete(f->st, "shared", 0, true, &err));
-    assert_int_equal(query_int(f->db, "SELECT count(*) FROM addresses"), 0);
+    assert_int_equal(sf_query_int(f->db, "SELECT count(*) FROM addresses"), 0);
     pn_public *list;
     size_t n;
     assert_true(pn_store_public_list(f->st, &list, &n, &err));
     assert_int_equal(n, 0);
     pn_public_list_free(list, n);
+    pn_err_clear(&err);
+}
+
+/* ---- the whole state ---- */
+
+static void test_whole_state(void **state)
+{
+    fixture *f = *state;
+    pn_err err = PN_ERR_INIT;
+    pn_store_state all;
+    assert_true(pn_store_state_load(f->st, &all, &err));
+    assert_int_equal(all.ndomains + all.nmailboxes + all.ngroups + all.npublics +
+                         all.naddresses, 0);
+    pn_store_state_free(&all);
+
+    sf_add_domain(f->st, "example.com");
+    sf_add_domain(f->st, "example.org");
+    add_mailbox(f->st, "alice@example.org");
+    add_mailbox(f->st, "bob@example.com");
+    assert_true(add_group(f->st, "staff@example.com", "bob@example.com", &err));
+    assert_true(add_address(f->st, "info@example.com", PN_DEST_GROUP, "staff@example.com", &err));
+    pn_public_owner owner = {false, "bob@example.com"};
+    pn_public p = {.name = "shared", .owners = &owner, .nowners = 1};
+    assert_true(pn_store_public_add(f->st, &p, NULL, &err));
+
+    /* no transaction open: a snapshot of its own, closed again */
+    assert_true(pn_store_state_load(f->st, &all, &err));
+    assert_true(sqlite3_get_autocommit(f->db));
+    assert_int_equal(all.ndomains, 2);
+    assert_string_equal(all.domains[0].name, "example.com");
+    assert_int_equal(all.nmailboxes, 2);    /* every domain, sorted by domain */
+    assert_string_equal(all.mailboxes[0].address, "bob@example.com");
+    assert_int_equal(all.ngroups, 1);
+    assert_int_equal(all.groups[0].nmembers, 1);
+    assert_int_equal(all.npublics, 1);
+    assert_string_equal(all.publics[0].name, "shared");
+    assert_int_equal(all.naddresses, 1);
+    assert_int_equal(all.addresses[0].dests[0].kind, PN_DEST_GROUP);
+    pn_store_state_free(&all);
+    pn_store_state_free(&all);              /* empty: nothing to free twice */
+
+    /* in the caller's snapshot: a write by someone else is not seen */
+    sqlite3 *db2 = NULL;
+    pn_store *st2 = NULL;
+    sf_store_open(f->dir, "state.db", "other", &db2, &st2);
+    assert_true(pn_store_begin_read(f->st, &err));
+    sf_add_domain(st2, "example.net");
+    assert_true(pn_store_state_load(f->st, &all, &err));
+    assert_int_equal(all.ndomains, 2);
+    assert_false(sqlite3_get_autocommit(f->db));    /* still the caller's */
+    pn_store_state_free(&all);
+    pn_store_end_read(f->st);
+    assert_true(pn_store_state_load(f->st, &all, &err));
+    assert_int_equal(all.ndomains, 3);
+    pn_store_state_free(&all);
+    sf_store_close(db2, st2);
     pn_err_clear(&err);
 }
 
@@ -706,6 +711,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bad_input, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mailbox_and_address_roundtrip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_public_mailboxes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_whole_state, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -11,12 +11,10 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <ftw.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "db.h"
@@ -24,6 +22,8 @@
 #include "store_yaml.h"
 #include "util/mem.h"
 #include "util/str.h"
+
+#include "store_fixture.h"
 
 typedef struct fixture {
     char dir[64];
@@ -34,65 +34,21 @@ typedef struct fixture {
 static int setup(void **state)
 {
     fixture *f = pn_calloc(1, sizeof(*f));
-    snprintf(f->dir, sizeof(f->dir), "/tmp/postern-test-yaml.XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
-    pn_err err = PN_ERR_INIT;
-    char *p1 = pn_sprintf("%s/one.db", f->dir), *p2 = pn_sprintf("%s/two.db", f->dir);
-    f->db = pn_db_open(p1, &err);
-    f->db2 = pn_db_open(p2, &err);
-    assert_non_null(f->db);
-    assert_non_null(f->db2);
-    free(p1);
-    free(p2);
-    f->st = pn_store_new(f->db, NULL, "tester");
-    f->st2 = pn_store_new(f->db2, NULL, "importer");
+    sf_tmpdir_make(f->dir, sizeof(f->dir), "yaml");
+    sf_store_open(f->dir, "one.db", "tester", &f->db, &f->st);
+    sf_store_open(f->dir, "two.db", "importer", &f->db2, &f->st2);
     *state = f;
     return 0;
-}
-
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb; (void)flag; (void)ftw;
-    return remove(path);
 }
 
 static int teardown(void **state)
 {
     fixture *f = *state;
-    pn_store_free(f->st);
-    pn_store_free(f->st2);
-    pn_db_close(f->db);
-    pn_db_close(f->db2);
-    nftw(f->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    sf_store_close(f->db, f->st);
+    sf_store_close(f->db2, f->st2);
+    sf_tmpdir_remove(f->dir);
     free(f);
     return 0;
-}
-
-#define assert_contains(hay, needle)                                                        \
-    do {                                                                                    \
-        const char *h_ = (hay);                                                             \
-        if (!h_ || !strstr(h_, (needle)))                                                   \
-            fail_msg("'%s' does not contain '%s'", h_ ? h_ : "(null)", (needle));           \
-    } while (0)
-
-static int64_t query_int(sqlite3 *db, const char *sql)
-{
-    sqlite3_stmt *s = NULL;
-    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-    int64_t v = sqlite3_column_int64(s, 0);
-    sqlite3_finalize(s);
-    return v;
-}
-
-static char *query_text(sqlite3 *db, const char *sql)
-{
-    sqlite3_stmt *s = NULL;
-    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-    char *v = pn_strdup((const char *)sqlite3_column_text(s, 0));
-    sqlite3_finalize(s);
-    return v;
 }
 
 /* ---- building a state through the store's own API ---- */
@@ -310,20 +266,20 @@ static void test_round_trip(void **state)
     /* logins survive: the same hashes */
     static const char hashes[] = "SELECT group_concat(h, ' ') FROM (SELECT localpart || ':' ||"
                                  " password_hash AS h FROM mailboxes ORDER BY localpart)";
-    char *h1 = query_text(f->db, hashes), *h2 = query_text(f->db2, hashes);
+    char *h1 = sf_query_text(f->db, hashes), *h2 = sf_query_text(f->db2, hashes);
     assert_string_equal(h1, h2);
     free(h1);
     free(h2);
     /* one journal row per entity and setting, hashes redacted */
-    assert_int_equal(query_int(f->db2, "SELECT count(*) FROM journal"), 16);
-    assert_int_equal(query_int(f->db2, "SELECT count(*) FROM journal WHERE action = 'add'"
+    assert_int_equal(sf_query_int(f->db2, "SELECT count(*) FROM journal"), 16);
+    assert_int_equal(sf_query_int(f->db2, "SELECT count(*) FROM journal WHERE action = 'add'"
                                        " AND actor = 'importer' AND generation IS NULL"), 16);
-    assert_int_equal(query_int(f->db2, "SELECT count(*) FROM journal WHERE after LIKE '%$y$%'"
+    assert_int_equal(sf_query_int(f->db2, "SELECT count(*) FROM journal WHERE after LIKE '%$y$%'"
                                        " OR after LIKE '%$6$%'"), 0);
-    assert_int_equal(query_int(f->db2, "SELECT count(*) FROM journal WHERE entity ="
+    assert_int_equal(sf_query_int(f->db2, "SELECT count(*) FROM journal WHERE entity ="
                                        " 'domain example.com' AND after LIKE"
                                        " '%\"catchall\":\"bob@example.com\"%'"), 1);
-    assert_int_equal(query_int(f->db2, "SELECT count(*) FROM journal WHERE entity ="
+    assert_int_equal(sf_query_int(f->db2, "SELECT count(*) FROM journal WHERE entity ="
                                        " 'public mailbox Shared.Box' AND after LIKE"
                                        " '%group:staff@example.com%'"), 1);
     /* a second import changes nothing and journals nothing */
@@ -333,8 +289,8 @@ static void test_round_trip(void **state)
     assert_int_equal(rep.counts[PN_IMPORT_MAILBOXES].unchanged, 3);
     assert_int_equal(rep.counts[PN_IMPORT_SETTINGS].unchanged, 2);
     pn_import_report_clear(&rep);
-    assert_int_equal(query_int(f->db2, "SELECT count(*) FROM journal"), 16);
-    assert_int_equal(query_int(f->db2, "SELECT max(rev) FROM mailboxes"), 1);
+    assert_int_equal(sf_query_int(f->db2, "SELECT count(*) FROM journal"), 16);
+    assert_int_equal(sf_query_int(f->db2, "SELECT max(rev) FROM mailboxes"), 1);
     /* and into the source itself, merging: nothing either */
     assert_true(import(f->st, a, false, &rep, &err));
     assert_int_equal(pn_import_report_changes(&rep), 0);
@@ -371,8 +327,8 @@ static void test_merge_and_replace(void **state)
     add_mailbox(f->st, "x@a.example", "Old Name");
     add_mailbox(f->st, "z@c.example", "Zed");
     assert_true(pn_store_setting_set(f->st, "mailbox.default_quota", "1G", 0, &err));
-    char *hash = query_text(f->db, "SELECT password_hash FROM mailboxes WHERE localpart = 'x'");
-    int64_t journal = query_int(f->db, "SELECT count(*) FROM journal");
+    char *hash = sf_query_text(f->db, "SELECT password_hash FROM mailboxes WHERE localpart = 'x'");
+    int64_t journal = sf_query_int(f->db, "SELECT count(*) FROM journal");
 
     /* dry run first: counts, nothing written */
     assert_true(pn_store_import_yaml_check(f->st, "t.yaml", merge_file, strlen(merge_file), false,
@@ -385,7 +341,7 @@ static void test_merge_and_replace(void **state)
     assert_int_equal(rep.counts[PN_IMPORT_GROUPS].added, 1);
     assert_int_equal(pn_import_report_removed(&rep), 0);
     pn_import_report_clear(&rep);
-    assert_int_equal(query_int(f->db, "SELECT count(*) FROM journal"), journal);
+    assert_int_equal(sf_query_int(f->db, "SELECT count(*) FROM journal"), journal);
 
     /* merge: added and updated, the rest left alone; the hash kept */
     if (!import(f->st, merge_file, false, &rep, &err)) {
@@ -395,17 +351,17 @@ static void test_merge_and_replace(void **state)
     assert_true(rep.written);
     assert_int_equal(pn_import_report_changes(&rep), 5);
     pn_import_report_clear(&rep);
-    assert_int_equal(query_int(f->db, "SELECT count(*) FROM domains"), 3);
-    assert_int_equal(query_int(f->db, "SELECT count(*) FROM mailboxes"), 3);
-    char *now = query_text(f->db, "SELECT password_hash FROM mailboxes WHERE localpart = 'x'");
+    assert_int_equal(sf_query_int(f->db, "SELECT count(*) FROM domains"), 3);
+    assert_int_equal(sf_query_int(f->db, "SELECT count(*) FROM mailboxes"), 3);
+    char *now = sf_query_text(f->db, "SELECT password_hash FROM mailboxes WHERE localpart = 'x'");
     assert_string_equal(hash, now);
     free(now);
-    assert_int_equal(query_int(f->db, "SELECT rev FROM mailboxes WHERE localpart = 'x'"), 2);
-    assert_int_equal(query_int(f->db, "SELECT count(*) FROM mailboxes WHERE display_name ="
+    assert_int_equal(sf_query_int(f->db, "SELECT rev FROM mailboxes WHERE localpart = 'x'"), 2);
+    assert_int_equal(sf_query_int(f->db, "SELECT count(*) FROM mailboxes WHERE display_name ="
                                       " 'New Name'"), 1);
-    assert_int_equal(query_int(f->db, "SELECT count(*) FROM settings"), 1);
-    assert_int_equal(query_int(f->db, "SELECT count(*) FROM journal"), journal + 5);
-    assert_int_equal(query_int(f->db, "SELECT count(*) FROM journal WHERE entity ="
+    assert_int_equal(sf_query_int(f->db, "SELECT count(*) FROM settings"), 1);
+    assert_int_equal(sf_query_int(f->db, "SELECT count(*) FROM journal"), journal + 5);
+    assert_int_equal(sf_query_int(f->db, "SELECT count(*) FROM journal WHERE entity ="
                                       " 'mailbox x@a.example' AND action = 'edit' AND before LIKE"
                                       " '%Old Name%' AND after LIKE '%New Name%'"), 1);
 
@@ -420,10 +376,11 @@ static void test_merge_and_replace(void **state)
     assert_true(import(f->st, merge_file, true, &rep, &err));
     assert_int_equal(pn_import_report_changes(&rep), 3);
     pn_import_report_clear(&rep);
-    assert_int_equal(query_int(f->db, "SELECT count(*) FROM domains"), 2);
-    assert_int_equal(query_int(f->db, "SELECT count(*) FROM mailboxes WHERE localpart = 'z'"), 0);
-    assert_int_equal(query_int(f->db, "SELECT count(*) FROM settings"), 0);
-    assert_int_equal(query_int(f->db, "SELECT count(*) FROM journal WHERE action = 'delete' AND"
+    assert_int_equal(sf_query_int(f->db, "SELECT count(*) FROM domains"), 2);
+    assert_int_equal(
+        sf_query_int(f->db, "SELECT count(*) FROM mailboxes WHERE localpart = 'z'"), 0);
+    assert_int_equal(sf_query_int(f->db, "SELECT count(*) FROM settings"), 0);
+    assert_int_equal(sf_query_int(f->db, "SELECT count(*) FROM journal WHERE action = 'delete' AND"
                                       " entity IN ('domain c.example', 'mailbox z@c.example',"
                                       " 'setting mailbox.default_quota')"), 3);
     free(hash);
@@ -460,8 +417,8 @@ static void test_kind_change(void **state)
     assert_int_equal(rep.counts[PN_IMPORT_ADDRESSES].added, 1);
     assert_int_equal(rep.counts[PN_IMPORT_MAILBOXES].changed, 1);
     pn_import_report_clear(&rep);
-    assert_int_equal(query_int(f->db, "SELECT count(*) FROM groups"), 0);
-    assert_int_equal(query_int(f->db, "SELECT count(*) FROM addresses"), 1);
+    assert_int_equal(sf_query_int(f->db, "SELECT count(*) FROM groups"), 0);
+    assert_int_equal(sf_query_int(f->db, "SELECT count(*) FROM addresses"), 1);
     pn_err_clear(&err);
 }
 
@@ -515,7 +472,7 @@ static void test_every_problem_reported(void **state)
     pn_err err = PN_ERR_INIT;
     pn_import_report rep;
     add_domain(f->st, "example.com", NULL, 0, NULL);
-    int64_t journal = query_int(f->db, "SELECT count(*) FROM journal");
+    int64_t journal = sf_query_int(f->db, "SELECT count(*) FROM journal");
     /* a domain of 263 characters, appended to the file on line 39 */
     pn_str text = PN_STR_INIT;
     pn_str_append(&text, bad_file);
@@ -566,9 +523,9 @@ static void test_every_problem_reported(void **state)
     assert_int_equal(rep.total_problems, rep.nproblems);
     pn_import_report_clear(&rep);
     /* nothing written */
-    assert_int_equal(query_int(f->db, "SELECT count(*) FROM journal"), journal);
-    assert_int_equal(query_int(f->db, "SELECT count(*) FROM domains"), 1);
-    assert_int_equal(query_int(f->db, "SELECT count(*) FROM mailboxes"), 0);
+    assert_int_equal(sf_query_int(f->db, "SELECT count(*) FROM journal"), journal);
+    assert_int_equal(sf_query_int(f->db, "SELECT count(*) FROM domains"), 1);
+    assert_int_equal(sf_query_int(f->db, "SELECT count(*) FROM mailboxes"), 0);
     /* the dry run says the same */
     assert_false(pn_store_import_yaml_check(f->st, "t.yaml", text.s, text.len, false, &rep, &err));
     assert_true(rep.nproblems > 20);
@@ -595,14 +552,14 @@ static void test_one_bad_entity_writes_nothing(void **state)
     assert_contains(rep.problems[0], "addresses.destinations: public mailbox Shared.Bax does not"
                                      " exist (not in the file, which replaces the whole state)");
     pn_import_report_clear(&rep);
-    assert_int_equal(query_int(f->db2, "SELECT count(*) FROM journal"), 0);
-    assert_int_equal(query_int(f->db2, "SELECT count(*) FROM domains"), 0);
+    assert_int_equal(sf_query_int(f->db2, "SELECT count(*) FROM journal"), 0);
+    assert_int_equal(sf_query_int(f->db2, "SELECT count(*) FROM domains"), 0);
     /* merged into the source: nothing written either */
-    int64_t journal = query_int(f->db, "SELECT count(*) FROM journal");
+    int64_t journal = sf_query_int(f->db, "SELECT count(*) FROM journal");
     memcpy(strstr(a, "name: example.com\n"), "name: EXAMPLE.com\n", 18);
     assert_false(import(f->st, a, false, &rep, &err));
     pn_import_report_clear(&rep);
-    assert_int_equal(query_int(f->db, "SELECT count(*) FROM journal"), journal);
+    assert_int_equal(sf_query_int(f->db, "SELECT count(*) FROM journal"), journal);
     free(a);
     pn_err_clear(&err);
 }
@@ -673,7 +630,7 @@ static void test_format_checks(void **state)
         assert_problem(&rep, cases[i].prefix, cases[i].what);
         pn_import_report_clear(&rep);
     }
-    assert_int_equal(query_int(f->db, "SELECT count(*) FROM journal"), 0);
+    assert_int_equal(sf_query_int(f->db, "SELECT count(*) FROM journal"), 0);
     pn_err_clear(&err);
 }
 
@@ -696,7 +653,7 @@ static void test_read_only(void **state)
     char *y = export(ro);
     free(y);
     pn_store_free(ro);
-    assert_int_equal(query_int(f->db, "SELECT count(*) FROM domains"), 0);
+    assert_int_equal(sf_query_int(f->db, "SELECT count(*) FROM domains"), 0);
     pn_err_clear(&err);
 }
 
