@@ -34,8 +34,21 @@ void pn_store_free(pn_store *st)
         return;
     if (st->in_read)
         pn_store_end_read(st);
+    for (int i = 0; i < ST_Q_COUNT; i++)
+        sqlite3_finalize(st->cached[i]);
     free(st->actor);
     free(st);
+}
+
+sqlite3_stmt *st_prepare_cached(pn_store *st, st_cached slot, const char *sql)
+{
+    if (!st->cached[slot] &&
+        sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st->cached[slot], NULL) !=
+            SQLITE_OK)
+        return NULL;
+    sqlite3_reset(st->cached[slot]);
+    sqlite3_clear_bindings(st->cached[slot]);
+    return st->cached[slot];
 }
 
 sqlite3 *pn_store_db(pn_store *st)

@@ -242,8 +242,32 @@ static void clear_row(void *row)
     pn_address_clear(row);
 }
 
-static void read_row(pn_store *st, sqlite3_stmt *s, void *row)
+#define DESTS_COLS                                                                          \
+    "SELECT ad.address_id, ad.kind, COALESCE("                                              \
+    " (SELECT m.localpart || '@' || d.name FROM mailboxes m JOIN domains d"                 \
+    "   ON d.id = m.domain_id WHERE m.id = ad.mailbox_id),"                                 \
+    " (SELECT g.localpart || '@' || d.name FROM groups g JOIN domains d"                    \
+    "   ON d.id = g.domain_id WHERE g.id = ad.group_id),"                                   \
+    " (SELECT p.name FROM public_mailboxes p WHERE p.id = ad.public_id),"                   \
+    " ad.external) FROM address_destinations ad "
+
+static void add_dest(pn_address *a, sqlite3_stmt *q)
 {
+    const char *k = (const char *)sqlite3_column_text(q, 1);
+    pn_dest d = {PN_DEST_EXTERNAL, st_col_text(q, 2)};
+    if (strcmp(k, "user") == 0)
+        d.kind = PN_DEST_USER;
+    else if (strcmp(k, "group") == 0)
+        d.kind = PN_DEST_GROUP;
+    else if (strcmp(k, "public") == 0)
+        d.kind = PN_DEST_PUBLIC;
+    a->dests = pn_realloc(a->dests, (a->ndests + 1) * sizeof(*a->dests));
+    a->dests[a->ndests++] = d;
+}
+
+static void read_bare(pn_store *st, sqlite3_stmt *s, void *row)
+{
+    (void)st;
     pn_address *a = row;
     memset(a, 0, sizeof(*a));
     a->id = sqlite3_column_int64(s, 0);
@@ -252,30 +276,18 @@ static void read_row(pn_store *st, sqlite3_stmt *s, void *row)
     a->rev = sqlite3_column_int64(s, 3);
     a->created = sqlite3_column_int64(s, 4);
     a->updated = sqlite3_column_int64(s, 5);
-    sqlite3_stmt *q = st_prepare(st,
-        "SELECT ad.kind, COALESCE("
-        " (SELECT m.localpart || '@' || d.name FROM mailboxes m JOIN domains d"
-        "   ON d.id = m.domain_id WHERE m.id = ad.mailbox_id),"
-        " (SELECT g.localpart || '@' || d.name FROM groups g JOIN domains d"
-        "   ON d.id = g.domain_id WHERE g.id = ad.group_id),"
-        " (SELECT p.name FROM public_mailboxes p WHERE p.id = ad.public_id),"
-        " ad.external) FROM address_destinations ad WHERE ad.address_id = ?1 ORDER BY ad.rowid",
-        NULL);
+}
+
+static void read_row(pn_store *st, sqlite3_stmt *s, void *row)
+{
+    pn_address *a = row;
+    read_bare(st, s, row);
+    sqlite3_stmt *q = st_prepare(st, DESTS_COLS "WHERE ad.address_id = ?1 ORDER BY ad.rowid", NULL);
     if (!q)
         return;
     sqlite3_bind_int64(q, 1, a->id);
-    while (sqlite3_step(q) == SQLITE_ROW) {
-        const char *k = (const char *)sqlite3_column_text(q, 0);
-        pn_dest d = {PN_DEST_EXTERNAL, st_col_text(q, 1)};
-        if (strcmp(k, "user") == 0)
-            d.kind = PN_DEST_USER;
-        else if (strcmp(k, "group") == 0)
-            d.kind = PN_DEST_GROUP;
-        else if (strcmp(k, "public") == 0)
-            d.kind = PN_DEST_PUBLIC;
-        a->dests = pn_realloc(a->dests, (a->ndests + 1) * sizeof(*a->dests));
-        a->dests[a->ndests++] = d;
-    }
+    while (sqlite3_step(q) == SQLITE_ROW)
+        add_dest(a, q);
     sqlite3_finalize(q);
 }
 
@@ -287,11 +299,47 @@ bool pn_store_address_get(pn_store *st, const char *address, pn_address *out, pn
            st_read_one(st, ADDRESS_COLS "WHERE a.id = ?1", id, read_row, out, "get address", err);
 }
 
+typedef struct id_index {
+    int64_t id;
+    size_t at;
+} id_index;
+
+static int cmp_id(const void *a, const void *b)
+{
+    int64_t x = ((const id_index *)a)->id, y = ((const id_index *)b)->id;
+    return (x > y) - (x < y);
+}
+
 bool pn_store_address_list(pn_store *st, pn_address **out, size_t *count, pn_err *err)
 {
     void *list;
-    bool ok = st_read_rows(st, st_prepare(st, ADDRESS_COLS "ORDER BY COALESCE(d.name, '*'), a.localpart", err), sizeof(**out), read_row, clear_row,
+    bool ok = st_read_rows(st, st_prepare(st, ADDRESS_COLS "ORDER BY COALESCE(d.name, '*'), a.localpart", err), sizeof(**out), read_bare, clear_row,
                            &list, count, "list addresses", err);
     *out = list;
-    return ok;
+    if (!ok || !*count)
+        return ok;
+    /* every destination in one query, attached by address id */
+    id_index *ix = pn_malloc(*count * sizeof(*ix));
+    for (size_t i = 0; i < *count; i++)
+        ix[i] = (id_index){(*out)[i].id, i};
+    qsort(ix, *count, sizeof(*ix), cmp_id);
+    sqlite3_stmt *q = st_prepare(st, DESTS_COLS "ORDER BY ad.address_id, ad.rowid", err);
+    int rc = SQLITE_ERROR;
+    if (q) {
+        while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+            id_index key = {sqlite3_column_int64(q, 0), 0};
+            id_index *hit = bsearch(&key, ix, *count, sizeof(*ix), cmp_id);
+            if (hit)
+                add_dest(&(*out)[hit->at], q);
+        }
+        sqlite3_finalize(q);
+    }
+    free(ix);
+    if (rc != SQLITE_DONE) {
+        pn_address_list_free(*out, *count);
+        *out = NULL;
+        *count = 0;
+        return q ? st_sql_error(st, rc, "list addresses", err) : false;
+    }
+    return true;
 }

@@ -169,10 +169,11 @@ static void read_row(pn_store *st, sqlite3_stmt *s, void *row)
     g->rev = sqlite3_column_int64(s, 3);
     g->created = sqlite3_column_int64(s, 4);
     g->updated = sqlite3_column_int64(s, 5);
-    sqlite3_stmt *q = st_prepare(st, "SELECT m.localpart || '@' || d.name AS a FROM group_members gm"
-                                     " JOIN mailboxes m ON m.id = gm.mailbox_id JOIN domains d"
-                                     " ON d.id = m.domain_id WHERE gm.group_id = ?1 ORDER BY a",
-                                 NULL);
+    sqlite3_stmt *q = st_prepare_cached(st, ST_Q_GROUP_MEMBERS,
+                                        "SELECT m.localpart || '@' || d.name AS a FROM"
+                                        " group_members gm JOIN mailboxes m ON m.id ="
+                                        " gm.mailbox_id JOIN domains d ON d.id = m.domain_id"
+                                        " WHERE gm.group_id = ?1 ORDER BY a");
     if (!q)
         return;
     sqlite3_bind_int64(q, 1, g->id);
@@ -180,7 +181,7 @@ static void read_row(pn_store *st, sqlite3_stmt *s, void *row)
         g->members = pn_realloc(g->members, (g->nmembers + 1) * sizeof(char *));
         g->members[g->nmembers++] = st_col_text(q, 0);
     }
-    sqlite3_finalize(q);
+    sqlite3_reset(q);
 }
 
 bool pn_store_group_get(pn_store *st, const char *address, pn_group *out, pn_err *err)

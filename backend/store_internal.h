@@ -8,12 +8,21 @@
 #include "store.h"
 #include "util/str.h"
 
+/* Statements that list the children of one row (forwards, members), run
+ * once per row of a listing: prepared once per store. */
+typedef enum st_cached { ST_Q_MAILBOX_FORWARDS, ST_Q_GROUP_MEMBERS, ST_Q_COUNT } st_cached;
+
 struct pn_store {
     sqlite3 *db;
     const pn_ctx *ctx;
     char *actor;
     bool in_read;
+    sqlite3_stmt *cached[ST_Q_COUNT];
 };
+
+/* The cached statement of slot (prepared from sql the first time), reset and
+ * unbound; the caller resets it when done, never finalizes it. NULL on error. */
+sqlite3_stmt *st_prepare_cached(pn_store *st, st_cached slot, const char *sql);
 
 /* Read-only check, then BEGIN IMMEDIATE. action names the write ("add domain"). */
 bool st_begin_write(pn_store *st, const char *action, pn_err *err);

@@ -270,8 +270,9 @@ static void read_row(pn_store *st, sqlite3_stmt *s, void *row)
     m->rev = sqlite3_column_int64(s, 10);
     m->created = sqlite3_column_int64(s, 11);
     m->updated = sqlite3_column_int64(s, 12);
-    sqlite3_stmt *f = st_prepare(st, "SELECT address FROM mailbox_forwards WHERE mailbox_id = ?1"
-                                     " ORDER BY address", NULL);
+    sqlite3_stmt *f = st_prepare_cached(st, ST_Q_MAILBOX_FORWARDS,
+                                        "SELECT address FROM mailbox_forwards WHERE"
+                                        " mailbox_id = ?1 ORDER BY address");
     if (!f)
         return;
     sqlite3_bind_int64(f, 1, m->id);
@@ -279,7 +280,7 @@ static void read_row(pn_store *st, sqlite3_stmt *s, void *row)
         m->forwards = pn_realloc(m->forwards, (m->nforwards + 1) * sizeof(char *));
         m->forwards[m->nforwards++] = st_col_text(f, 0);
     }
-    sqlite3_finalize(f);
+    sqlite3_reset(f);
 }
 
 bool pn_store_mailbox_get(pn_store *st, const char *address, pn_mailbox *out, pn_err *err)
