@@ -14,8 +14,9 @@
 #include <string.h>
 
 #include "util/mem.h"
+#include "util/text.h"
 
-enum { MC_ADDRESS, MC_NAME, MC_ACCESS, MC_QUOTA, MC_SPAM, MC_FORWARDS, MC_DOMAIN, MC_N };
+enum { MC_ADDRESS, MC_NAME, MC_ACCESS, MC_QUOTA, MC_USED, MC_SPAM, MC_FORWARDS, MC_DOMAIN, MC_N };
 enum { GC_ADDRESS, GC_ENABLED, GC_COUNT, GC_MEMBERS, GC_DOMAIN, GC_N };
 enum { PC_NAME, PC_COUNT, PC_OWNERS, PC_N };
 
@@ -24,6 +25,7 @@ static const pn_column mailbox_columns[MC_N] = {
     [MC_NAME] = {"name", "NAME", 8, 32, 1, PN_ALIGN_LEFT, true, true},
     [MC_ACCESS] = {"access", "ACCESS", 14, 14, 0, PN_ALIGN_LEFT, true, true},
     [MC_QUOTA] = {"quota", "QUOTA", 7, 9, 0, PN_ALIGN_RIGHT, true, true},
+    [MC_USED] = {"used", "USED", 6, 11, 0, PN_ALIGN_RIGHT, true, true},
     [MC_SPAM] = {"spam", "SPAM DAYS", 9, 9, 0, PN_ALIGN_RIGHT, true, false},
     [MC_FORWARDS] = {"forwards", "FORWARDS", 8, 0, 3, PN_ALIGN_LEFT, true, true},
     [MC_DOMAIN] = {"domain", "DOMAIN", 10, 40, 1, PN_ALIGN_LEFT, true, false},
@@ -138,6 +140,82 @@ static void fill_publics(sv_table *t, const pn_public *list, size_t n)
     pn_str_free(&s);
 }
 
+/* ---- quota usage (doveadm quota get -A, in a job) --------------------------- */
+
+#define USAGE_EVERY_MS 60000
+#define JOB_USAGE "quota usage"
+
+typedef struct usage_job {
+    pn_ctx *ctx;
+    pn_quota_usage *list;
+    size_t n;
+    bool ok;
+} usage_job;
+
+static void usage_run(pn_job *job, void *data)
+{
+    (void)job;
+    usage_job *j = data;
+    pn_err err = PN_ERR_INIT;
+    j->ok = pn_dovecot_quota_all(j->ctx, &j->list, &j->n, &err);
+    pn_err_clear(&err);   /* the column says n/a; `postern mailbox usage` says why */
+}
+
+static void usage_done(void *st, void *data, bool cancelled)
+{
+    mailboxes_screen *m = st;
+    usage_job *j = data;
+    if (!cancelled) {
+        pn_quota_usage_list_free(m->usage, m->nusage);
+        m->usage = j->ok ? j->list : NULL;
+        m->nusage = j->ok ? j->n : 0;
+        m->usage_failed = !j->ok;
+        m->usage_at = pn_app_now_ms(m->base.app);
+        if (!m->usage_at)
+            m->usage_at = 1;
+        sv_screen_reload(&m->base);   /* shows it; too fresh to fetch again */
+    } else if (j->ok) {
+        pn_quota_usage_list_free(j->list, j->n);
+    }
+    free(j);
+}
+
+static void usage_fetch(mailboxes_screen *m)
+{
+    int64_t now = pn_app_now_ms(m->base.app);
+    if ((m->usage_at && now - m->usage_at < USAGE_EVERY_MS) ||
+        pn_app_job_running(m->base.app, JOB_USAGE))
+        return;
+    usage_job *j = pn_calloc(1, sizeof(*j));
+    j->ctx = pn_app_ctx(m->base.app);
+    if (!j->ctx || !pn_app_start_job(m->base.app, JOB_USAGE, usage_run, usage_done, m, j))
+        free(j);
+}
+
+/* The USED cell of each mailbox: "80K 4%", "80K" without a limit, "n/a". */
+static void fill_usage(mailboxes_screen *m)
+{
+    sv_table *t = &m->tables[MB_MAILBOXES];
+    for (size_t r = 0; r < t->n; r++) {
+        const pn_quota_usage *u = NULL;
+        for (size_t i = 0; i < m->nusage && !u; i++)
+            if (m->usage[i].user && !strcasecmp(m->usage[i].user, t->keys[r]))
+                u = &m->usage[i];
+        if (!u) {
+            sv_table_set(t, r, MC_USED, m->usage_at && !m->usage_failed ? "-" : "n/a");
+            continue;
+        }
+        pn_str s = PN_STR_INIT;
+        pn_text_size(&s, u->storage_used);
+        if (u->storage_limit >= 0)
+            pn_str_appendf(&s, " %d%%", u->storage_percent);
+        sv_table_set(t, r, MC_USED, pn_str_cstr(&s));
+        sv_table_set_num(t, r, MC_USED, u->storage_used);
+        pn_str_free(&s);
+    }
+    sv_table_done(t);   /* column widths and the order follow the new cells */
+}
+
 static bool mailboxes_load(sv_screen *base, pn_store *st, pn_err *err)
 {
     mailboxes_screen *m = (mailboxes_screen *)base;
@@ -150,6 +228,8 @@ static bool mailboxes_load(sv_screen *base, pn_store *st, pn_err *err)
     if (!ok)
         return false;
     fill_mailboxes(&m->tables[MB_MAILBOXES], rows.mailboxes, rows.nmailboxes, dflt_quota);
+    fill_usage(m);
+    usage_fetch(m);
     fill_groups(&m->tables[MB_GROUPS], rows.groups, rows.ngroups);
     fill_publics(&m->tables[MB_PUBLIC], rows.publics, rows.npublics);
     pn_store_state_free(&m->rows);
@@ -224,6 +304,7 @@ static void *mailboxes_create(pn_app *app)
 static void mailboxes_destroy(void *st)
 {
     mailboxes_screen *m = st;
+    pn_quota_usage_list_free(m->usage, m->nusage);
     sv_form_free(&m->form);
     sv_screen_fini(&m->base);
     for (int k = 0; k < MB_KINDS; k++)
@@ -333,7 +414,7 @@ static bool mailboxes_go_to(void *st, const char *target)
 }
 
 static const char *const kind_values[] = {"mailboxes", "groups", "public", NULL};
-static const char *const sort_mailboxes[] = {"address", "name", "access", "quota", "spam",
+static const char *const sort_mailboxes[] = {"address", "name", "access", "quota", "used", "spam",
                                              "forwards", "domain", NULL};
 static const char *const sort_groups[] = {"address", "enabled", "count", "members", "domain",
                                           NULL};

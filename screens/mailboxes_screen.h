@@ -5,6 +5,7 @@
 #ifndef PN_MAILBOXES_SCREEN_H
 #define PN_MAILBOXES_SCREEN_H
 
+#include "dovecot.h"
 #include "store_view.h"
 
 /* The screen shows one kind at a time; `kind` (x) switches. */
@@ -16,6 +17,12 @@ typedef struct mailboxes_screen {
     sv_table tables[MB_KINDS];
     pn_store_state rows;       /* the store as last loaded, for the edit forms */
     sv_form form;
+    /* quota usage as Dovecot counts it (doveadm quota get -A), fetched in a
+     * job after a load at most every USAGE_EVERY_MS; usage_at 0 = never */
+    pn_quota_usage *usage;
+    size_t nusage;
+    bool usage_failed;
+    int64_t usage_at;
 } mailboxes_screen;
 
 /* mailboxes_forms.c */
