@@ -432,7 +432,7 @@ static bool reload(ap_run *r, const pn_apply_plan *plan, bool rollback, pn_err *
     const char *pf = r->ctx->cfg->postfix_config_dir;
     const char *dc = r->ctx->cfg->dovecot_config_file;
     if (plan->reload_postfix || r->force_reload) {
-        if (postfix_running(r)) {
+        if (r->postfix_up) {
             ap_step(r, rollback ? "rollback: reloading postfix" : "reloading postfix");
             if (!run_simple(r, err, "postfix", "-c", pf, "reload", NULL))
                 return false;
@@ -569,7 +569,7 @@ bool ap_execute(ap_run *r, pn_apply_result *res, pn_err *err)
     free(snapshot);
     if (!ok)
         return false;
-    bool was_running = postfix_running(r);
+    bool was_running = r->postfix_up = postfix_running(r);
     ok = swap_links(r, gen, err) && set_params(r, false, err) && reload(r, plan, false, err) &&
          post_check(r, was_running, err);
     if (!ok) {

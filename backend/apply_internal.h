@@ -34,6 +34,7 @@ typedef struct ap_run {
     bool files_changed[PN_SVC_COUNT];
     int64_t live_gen, max_journal, reverted_from;
     bool force_reload;             /* a crashed run swapped without reloading */
+    bool postfix_up;               /* Postfix ran before the swap: reload it */
     pn_str log;
 } ap_run;
 

@@ -208,6 +208,22 @@ static void check_dovecot(pn_ctx *ctx, pn_doctor_report *rep)
         add_check(rep, "dovecot", "answers", PN_CHECK_FAIL, "not running or not reachable: %s",
                   pn_err_msg(&err));
     pn_err_clear(&err);
+    /* postern apply needs Dovecot to include its settings (apply.h) */
+    const char *slash = strrchr(conf, '/');
+    char *include = pn_sprintf("%.*s/postern/current/dovecot.conf",
+                               slash ? (int)(slash - conf) : 1, slash ? conf : ".");
+    pn_str text = PN_STR_INIT;
+    if (!pn_read_file(ctx->tr, conf, 0, &text, &err))
+        add_check(rep, "dovecot", "postern include", PN_CHECK_WARN, "%s", pn_err_msg(&err));
+    else if (strstr(pn_str_cstr(&text), include))
+        add_check(rep, "dovecot", "postern include", PN_CHECK_OK,
+                  "includes postern's settings (postern/current/dovecot.conf)");
+    else
+        add_check(rep, "dovecot", "postern include", PN_CHECK_WARN,
+                  "add '!include_try %s' at the end of %s before 'postern apply'", include, conf);
+    pn_err_clear(&err);
+    pn_str_free(&text);
+    free(include);
 }
 
 static void check_rspamd(pn_ctx *ctx, pn_doctor_report *rep)

@@ -1,12 +1,16 @@
 /* cli_doctor.c - `postern doctor` (checks as a table or --json) and
  * `postern status` (the short overview shown when postern runs with no
  * command). Both render the same backend report (backend/doctor.h). */
+#include "apply.h"
 #include "cli.h"
+#include "db.h"
 #include "doctor.h"
+#include "store.h"
 #include "pn_version.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define TABLE_WIDTH 80
 
@@ -143,6 +147,54 @@ static void table_report(pn_str *out, const pn_doctor_report *rep)
                    fail == 1 ? "" : "s");
 }
 
+/* "Config    3 domains, 7 mailboxes, 5 addresses; generation 2 live; 1 change
+ * not applied" when the state DB exists (the overview never creates it). */
+static void config_line(pn_str *out, pn_ctx *ctx)
+{
+    struct stat sb;
+    if (stat(ctx->cfg->state_db, &sb) != 0)
+        return;
+    pn_err err = PN_ERR_INIT;
+    sqlite3 *db = pn_db_open(ctx->cfg->state_db, &err);
+    if (!db) {
+        pn_str_appendf(out, "%-9s unreadable: %s\n", "Config", pn_err_msg(&err));
+        pn_err_clear(&err);
+        return;
+    }
+    pn_store *st = pn_store_new(db, ctx, NULL);
+    pn_store_state s;
+    pn_generation *gens = NULL;
+    size_t ngens = 0;
+    int64_t pending = 0;
+    if (pn_store_state_load(st, &s, &err)) {
+        int64_t live = 0;
+        if (pn_apply_history(st, 0, &gens, &ngens, NULL))
+            for (size_t i = 0; i < ngens && !live; i++)
+                if (!strcmp(gens[i].status, "live"))
+                    live = gens[i].id;
+        pn_store_pending_count(st, &pending, NULL);
+        pn_str_appendf(out, "%-9s %zu domain%s, %zu mailbox%s, %zu address%s; ", "Config",
+                       s.ndomains, s.ndomains == 1 ? "" : "s", s.nmailboxes,
+                       s.nmailboxes == 1 ? "" : "es", s.naddresses,
+                       s.naddresses == 1 ? "" : "es");
+        if (live)
+            pn_str_appendf(out, "generation %lld live", (long long)live);
+        else
+            pn_str_append(out, "never applied");
+        if (pending)
+            pn_str_appendf(out, "; %lld change%s not applied ('postern apply --dry-run')",
+                           (long long)pending, pending == 1 ? "" : "s");
+        pn_str_appendc(out, '\n');
+        pn_store_state_free(&s);
+    } else {
+        pn_str_appendf(out, "%-9s unreadable: %s\n", "Config", pn_err_msg(&err));
+    }
+    pn_generation_list_free(gens, ngens);
+    pn_err_clear(&err);
+    pn_store_free(st);
+    pn_db_close(db);
+}
+
 static int run_report(pn_cli *cli, bool overview, int argc, char **argv)
 {
     const char *noun = argv[0];
@@ -181,6 +233,7 @@ static int run_report(pn_cli *cli, bool overview, int argc, char **argv)
             if (!strcmp(rep.checks[i].group, "logs"))
                 pn_str_appendf(&out, "%-9s %s\n", "Log", rep.checks[i].detail);
         pn_str_appendf(&out, "%-9s %s\n", "State DB", ctx->cfg->state_db);
+        config_line(&out, ctx);
         int warn, fail;
         count_statuses(&rep, &warn, &fail);
         pn_str_appendf(&out, "\n%d warning%s, %d failure%s: 'postern doctor' shows every check.\n", warn,
